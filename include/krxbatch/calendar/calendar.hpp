@@ -1,0 +1,99 @@
+// The KRX business-day calendar.
+//
+// A KRX business day (a "session") is a weekday that is not listed in the holiday files
+// (holidays/YYYY.txt, read at run time so an ad-hoc closure needs no rebuild). The calendar
+// covers exactly the years it has files for, which must be contiguous; asking about a date
+// outside them throws core::Error (exit 2) telling the operator which file to add, because
+// guessing would let a batch fetch on a holiday or skip a session.
+//
+// Pure: no clock, no TZ; immutable after construction, so const methods are thread-safe.
+#pragma once
+
+#include "krxbatch/calendar/holiday_file.hpp"
+#include "krxbatch/core/date.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace krxbatch::calendar {
+
+// Regular or special session hours of one business day (KST).
+struct SessionHours {
+  boost::posix_time::time_duration open;
+  boost::posix_time::time_duration close;
+  // Until 2000-05-19 the market paused for lunch (12:00-13:00).
+  std::optional<std::pair<boost::posix_time::time_duration, boost::posix_time::time_duration>>
+      lunch_break;
+  std::string note; // why the hours are special; empty on a regular day
+};
+
+class Calendar {
+public:
+  // Builds a calendar covering the whole years first_year..last_year.
+  // Preconditions: first_year <= last_year, every holiday date within those years.
+  Calendar(int first_year, int last_year, const std::vector<Holiday>& holidays,
+           std::vector<SpecialSession> special_sessions = {});
+
+  // Loads `dir`/YYYY.txt (all of them; the years must be contiguous) and, when present,
+  // `dir`/special-sessions.txt. Throws core::Error (exit 2) naming the file and line of the
+  // first problem.
+  static Calendar load(const std::filesystem::path& dir);
+
+  int first_year() const { return m_first_year; }
+  int last_year() const { return m_last_year; }
+  bool covers(const core::Date& date) const;
+
+  // All of the following throw core::Error (exit 2) when a date they would need to look at
+  // lies outside the covered years.
+  bool is_business_day(const core::Date& date) const;
+  // Why the market is closed on `date` ("Saturday", "Sunday" or the holiday's name, which may
+  // be "holiday" when the file gave none); nullopt when it is a business day.
+  std::optional<std::string> closure_reason(const core::Date& date) const;
+  core::Date next_business_day(const core::Date& date) const;     // strictly after
+  core::Date previous_business_day(const core::Date& date) const; // strictly before
+  // The latest business day on or before `date`.
+  core::Date business_day_on_or_before(const core::Date& date) const;
+  // Business days in [from, to], ascending; empty when from > to.
+  std::vector<core::Date> business_days(const core::Date& from, const core::Date& to) const;
+  // The business day `n` sessions before the latest business day on or before `date`
+  // (n = 0 gives that day itself). Precondition: n >= 0.
+  core::Date business_day_back(const core::Date& date, int n) const;
+  // Number of business days d with after < d <= upto (0 when upto <= after).
+  int business_days_between(const core::Date& after, const core::Date& upto) const;
+
+  // Session hours of a business day: the special sessions file first, else the regular
+  // hours of the era (09:00-15:30 since 2016-08-01).
+  SessionHours session_hours(const core::Date& date) const;
+  // Whether the regular session is running at `now` (KST).
+  bool is_market_open(const core::KstTime& now) const;
+  // When `session`'s data is final: the session's close time.
+  core::KstTime session_close(const core::Date& session) const;
+  // When the KRX Open API is expected to publish `session`: 08:00 KST on the next business
+  // day (krx-open-api.md §1.10).
+  core::KstTime expected_publication(const core::Date& session) const;
+  // The newest session whose expected publication time is at or before `now`: the newest
+  // day a run at `now` can expect to fetch.
+  core::Date latest_published_session(const core::KstTime& now) const;
+
+private:
+  void check_covered(const core::Date& date) const;
+  long index_of(const core::Date& date) const; // days since Jan 1 of first_year
+
+  int m_first_year;
+  int m_last_year;
+  core::Date m_first_day;
+  std::vector<core::Date> m_sessions;             // ascending
+  std::map<core::Date, std::string> m_holidays;   // closed weekdays with names
+  std::map<core::Date, SpecialSession> m_special; // special session hours
+};
+
+// Finds the holidays directory: `explicit_dir` (from --holidays) if given, else env
+// KRXBATCH_HOLIDAYS, else the first existing of: next to the binary (`<exe>/holidays`,
+// `<exe>/../holidays`, `<exe>/../share/krxbatch/holidays`), the source tree, the install
+// prefix. Throws core::Error (exit 2) saying how to point at one when none exists.
+std::filesystem::path find_holidays_dir(const std::optional<std::string>& explicit_dir);
+
+} // namespace krxbatch::calendar

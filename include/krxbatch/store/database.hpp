@@ -1,0 +1,73 @@
+// The SQLite database: one file holding every table of DESIGN §4.
+//
+// Opening a Database creates the file when absent (not its directory), switches it to WAL,
+// sets a busy timeout, turns foreign keys on and applies the pending schema migrations
+// (PRAGMA user_version), each in its own transaction, so an old file is upgraded in place and
+// a crash mid-upgrade leaves the previous version intact.
+//
+// SQLiteCpp stays behind this interface: no SQLite exception escapes the store layer. Storage
+// problems (locked for longer than the busy timeout, corrupt file, full disk, read-only file)
+// become core::Error (exit 1) with a one-line message that names the file and what to do.
+//
+// A Database is one connection: use it from one thread at a time. Several processes may open
+// the same file at once (WAL); writers serialise on BEGIN IMMEDIATE and wait up to the busy
+// timeout.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace krxbatch::store {
+
+struct OpenOptions {
+  // How long a statement waits for another process's write lock before failing.
+  std::chrono::milliseconds busy_timeout{60000};
+  // Apply pending migrations (false only for tools that must not change the file).
+  bool migrate = true;
+};
+
+class Database {
+public:
+  // `path` may be ":memory:" (tests). Throws core::Error when the file cannot be opened or
+  // migrated.
+  explicit Database(const std::string& path, OpenOptions options = {});
+  ~Database();
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& path() const;
+  int schema_version() const;
+  static int latest_schema_version();
+
+  // A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and two writers
+  // never deadlock). Rolls back in its destructor unless commit() was called; the destructor
+  // never throws. At most one Transaction per Database at a time.
+  class Transaction {
+  public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+  private:
+    Database& m_db;
+    bool m_done = false;
+  };
+
+  // Runs a statement without results (maintenance, tests). Throws core::Error.
+  void execute(const std::string& sql);
+
+  struct Impl; // defined in src/store/sqlite_access.hpp, for the store's own sources
+  Impl& impl() { return *m_impl; }
+  const Impl& impl() const { return *m_impl; }
+
+private:
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace krxbatch::store

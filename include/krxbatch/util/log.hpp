@@ -1,0 +1,35 @@
+// Logging: spdlog lines on stderr (and optionally a rotating file per job), KST timestamps.
+//
+// Secrets registered with register_secret() are replaced by "***" in every line before any
+// sink sees it, whatever the level and whoever logs (our code, libcurl debug output we
+// forward, an exception message). This is defence in depth: code must still never log a
+// secret on purpose. Thread-safe after init_logging().
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace krxbatch::util {
+
+enum class LogLevel { trace, debug, info, warn, error, off };
+
+// Parses trace|debug|info|warn|error|off; throws core::Error (exit 2) naming --log-level.
+LogLevel parse_log_level(std::string_view text);
+
+// Installs the default logger (stderr, KST timestamps). Safe to call more than once.
+void init_logging(LogLevel level);
+
+// Adds a size-capped rotating file `path` (max_bytes per file, max_files kept) to the default
+// logger. Creates the directory. Throws core::Error when the file cannot be opened.
+void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
+
+// Every later log line has `secret` replaced by "***". Empty or very short (< 4 chars)
+// values are ignored to avoid redacting ordinary text.
+void register_secret(const std::string& secret);
+
+// Returns `text` with every registered secret replaced by "***" (for error messages that do
+// not go through the logger, e.g. the final `krxbatch: error:` line).
+std::string redact(std::string text);
+
+} // namespace krxbatch::util

@@ -1,0 +1,117 @@
+#include "krxbatch/cli/cli.hpp"
+
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/util/log.hpp"
+
+#include "context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <iostream>
+
+namespace krxbatch::cli {
+namespace {
+
+constexpr std::array k_commands = {
+    Command{"status", nullptr, "show each job's mark, state and sessions behind", run_status},
+    Command{"calendar", nullptr, "KRX business days: check, next, prev, list, today", run_calendar},
+};
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : k_commands) {
+    if (name == c.name || (c.alias != nullptr && name == c.alias)) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+void print_usage(std::ostream& out, const po::options_description& globals) {
+  out << "Usage: krxbatch [global options] <command> [options]\n\n"
+         "Keeps a KRX (Korea Exchange) daily market database fresh and scored.\n\n"
+         "Commands:\n";
+  for (const auto& c : k_commands) {
+    std::string name = c.name;
+    name.resize(18, ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+  out << "\nRun `krxbatch <command> --help` for a command's options.\n\n"
+      << globals
+      << "\nExit codes: 0 done or nothing to do, 1 failed, 2 usage or configuration error,\n"
+         "75 another instance holds the job's lock.\n";
+}
+
+int dispatch(int argc, const char* const* argv) {
+  GlobalOptions globals;
+  auto global_desc = global_options_description(globals);
+  po::options_description first_pass;
+  first_pass.add(global_desc);
+  first_pass.add_options()                                                  //
+      ("help,h", "show this help")                                          //
+      ("version", "print the version")                                      //
+      ("command", po::value<std::string>(), "command")                      //
+      ("args", po::value<std::vector<std::string>>()->composing(), "args"); //
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  po::parsed_options parsed(nullptr);
+  try {
+    parsed = po::command_line_parser(argc, argv)
+                 .options(first_pass)
+                 .positional(pos)
+                 .allow_unregistered()
+                 .run();
+    po::store(parsed, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw core::usage_error(std::string("krxbatch: ") + e.what() + "; see `krxbatch --help`");
+  }
+  util::init_logging(util::parse_log_level(globals.log_level));
+
+  if (vm.count("version") != 0U) {
+    std::cout << "krxbatch " << KRXBATCH_VERSION << "\n";
+    return 0;
+  }
+  const bool help = vm.count("help") != 0U;
+  if (vm.count("command") == 0U) {
+    if (help) {
+      print_usage(std::cout, global_desc);
+      return 0;
+    }
+    print_usage(std::cerr, global_desc);
+    throw core::usage_error("no command given");
+  }
+  const auto name = vm["command"].as<std::string>();
+  const auto* command = find_command(name);
+  if (command == nullptr) {
+    throw core::usage_error("unknown command '" + name + "'; run `krxbatch --help` for the list");
+  }
+  auto rest = po::collect_unrecognized(parsed.options, po::include_positional);
+  if (!rest.empty() && rest.front() == name) {
+    rest.erase(rest.begin()); // the command itself
+  }
+  if (help) {
+    rest.emplace_back("--help");
+  }
+  Context context(globals);
+  return command->run(context, rest);
+}
+
+} // namespace
+
+int run(int argc, const char* const* argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const core::Error& e) {
+    std::cerr << "krxbatch: error: " << util::redact(e.what()) << "\n";
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "krxbatch: internal error: " << util::redact(e.what())
+              << " (please report this with the command you ran)\n";
+    return static_cast<int>(core::ExitCode::failed);
+  }
+}
+
+} // namespace krxbatch::cli

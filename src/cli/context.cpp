@@ -1,0 +1,82 @@
+#include "context.hpp"
+
+#include "krxbatch/core/error.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace krxbatch::cli {
+
+po::options_description global_options_description(GlobalOptions& out) {
+  po::options_description desc("Global options (before or after the command)");
+  desc.add_options() //
+      ("db", po::value<std::string>()->notifier([&out](const std::string& v) { out.db = v; }),
+       "SQLite database file (env KRXBATCH_DB; default data/krxbatch.db); created if absent") //
+      ("now", po::value<std::string>()->notifier([&out](const std::string& v) { out.now = v; }),
+       "pretend the current time is this instant, e.g. 2024-06-28T19:00:00+09:00 "
+       "(env KRXBATCH_NOW)") //
+      ("holidays",
+       po::value<std::string>()->notifier([&out](const std::string& v) { out.holidays = v; }),
+       "directory of KRX holiday files (env KRXBATCH_HOLIDAYS; default: found next to the "
+       "binary or in the source tree)") //
+      ("log-level", po::value<std::string>(&out.log_level)->default_value("info"),
+       "trace, debug, info, warn, error or off") //
+      ("json", po::bool_switch(&out.json), "print data as JSON where the command outputs data");
+  return desc;
+}
+
+const util::Clock& Context::clock() {
+  if (!m_clock) {
+    m_clock = util::make_clock(m_options.now);
+  }
+  return *m_clock;
+}
+
+const calendar::Calendar& Context::calendar() {
+  if (!m_calendar) {
+    m_calendar.emplace(calendar::Calendar::load(calendar::find_holidays_dir(m_options.holidays)));
+  }
+  return *m_calendar;
+}
+
+std::filesystem::path Context::db_path() const {
+  if (m_options.db) {
+    return *m_options.db;
+  }
+  if (const char* env = std::getenv("KRXBATCH_DB"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return std::filesystem::path("data") / "krxbatch.db";
+}
+
+store::Database& Context::database() {
+  if (!m_database) {
+    m_database.emplace(db_path().string());
+  }
+  return *m_database;
+}
+
+std::optional<po::variables_map>
+parse_command_args(const Args& args, const std::string& usage,
+                   const po::options_description& options,
+                   const po::positional_options_description& positional) {
+  po::options_description all;
+  all.add(options);
+  all.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help") != 0U) {
+      std::cout << "Usage: " << usage << "\n\n" << all << "\n";
+      return std::nullopt;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    const auto space = usage.find(" [");
+    const auto name = usage.substr(0, space);
+    throw core::usage_error(name + ": " + e.what() + "; see `" + name + " --help`");
+  }
+  return vm;
+}
+
+} // namespace krxbatch::cli

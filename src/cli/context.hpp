@@ -1,0 +1,74 @@
+// Internal to the CLI: global options, the per-command context and option-parsing helpers.
+#pragma once
+
+#include "krxbatch/calendar/calendar.hpp"
+#include "krxbatch/store/database.hpp"
+#include "krxbatch/util/clock.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace krxbatch::cli {
+
+namespace po = boost::program_options;
+
+using Args = std::vector<std::string>;
+
+// Options accepted before or after any command.
+struct GlobalOptions {
+  std::optional<std::string> db;       // --db, else env KRXBATCH_DB, else data/krxbatch.db
+  std::optional<std::string> now;      // --now, else env KRXBATCH_NOW
+  std::optional<std::string> holidays; // --holidays, else env KRXBATCH_HOLIDAYS, else found
+  std::string log_level = "info";
+  bool json = false;
+};
+
+// The description of the global options (shared by every command's --help).
+po::options_description global_options_description(GlobalOptions& out);
+
+// Lazily built services for one command. Not thread-safe.
+class Context {
+public:
+  explicit Context(GlobalOptions options) : m_options(std::move(options)) {}
+
+  const GlobalOptions& options() const { return m_options; }
+  bool json() const { return m_options.json; }
+
+  const util::Clock& clock();
+  const calendar::Calendar& calendar();
+  std::filesystem::path db_path() const;
+  // Opens the database (creating it and its schema when absent).
+  store::Database& database();
+
+private:
+  GlobalOptions m_options;
+  std::unique_ptr<util::Clock> m_clock;
+  std::optional<calendar::Calendar> m_calendar;
+  std::optional<store::Database> m_database;
+};
+
+// Parses a command's arguments. Returns nullopt when --help was asked (the usage has been
+// printed to stdout). Throws core::Error (exit 2) with the command's name and a pointer to
+// --help on bad arguments.
+std::optional<po::variables_map>
+parse_command_args(const Args& args, const std::string& usage,
+                   const po::options_description& options,
+                   const po::positional_options_description& positional = {});
+
+// One entry of the command table.
+struct Command {
+  const char* name;
+  const char* alias; // hyphenated alias, or nullptr
+  const char* summary;
+  int (*run)(Context& context, const Args& args);
+};
+
+int run_calendar(Context& context, const Args& args);
+int run_status(Context& context, const Args& args);
+
+} // namespace krxbatch::cli

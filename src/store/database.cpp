@@ -1,0 +1,143 @@
+#include "krxbatch/store/database.hpp"
+
+#include "migrations.hpp"
+#include "sqlite_access.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace krxbatch::store {
+
+core::Error storage_error(const std::string& path, std::string_view doing,
+                          const SQLite::Exception& e) {
+  const std::string what = std::string(doing) + " in " + path;
+  switch (e.getErrorCode()) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return core::failure(what +
+                         ": the database is locked by another program and stayed "
+                         "locked past the busy timeout; find the holder with `fuser " +
+                         path + "` and rerun (nothing was changed)");
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return core::failure(what + ": the file is damaged or is not a krxbatch database (" +
+                         e.getErrorStr() +
+                         "); restore the latest backup with `krxbatch restore FILE` "
+                         "(nothing was changed)");
+  case SQLITE_FULL:
+    return core::failure(what + ": the disk is full; free some space and rerun (the "
+                                "unfinished transaction was rolled back, nothing was lost)");
+  case SQLITE_READONLY:
+    return core::failure(what + ": the database file or its directory is read-only; give the "
+                                "job's user write access to both and rerun (nothing was "
+                                "changed)");
+  case SQLITE_CANTOPEN:
+    return core::failure(what + ": cannot open the file; check that its directory exists "
+                                "and is writable (use --db or KRXBATCH_DB to choose another)");
+  case SQLITE_IOERR:
+    return core::failure(what + ": I/O error (" + std::string(e.what()) +
+                         "); check the disk and rerun (the unfinished transaction was rolled "
+                         "back)");
+  default:
+    return core::failure(what + ": " + std::string(e.what()));
+  }
+}
+
+namespace {
+
+int read_user_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+void apply_migrations(Database& owner, SQLite::Database& db) {
+  const auto all = migrations();
+  const int latest = all.back().version;
+  const int current = read_user_version(db);
+  if (current > latest) {
+    throw core::failure(owner.path() + ": the database has schema version " +
+                        std::to_string(current) + ", newer than this krxbatch knows (" +
+                        std::to_string(latest) + "); upgrade krxbatch (nothing was changed)");
+  }
+  for (const auto& m : all) {
+    if (m.version <= current) {
+      continue;
+    }
+    Database::Transaction txn(owner);
+    // Another process may have migrated while we waited for the write lock.
+    if (read_user_version(db) >= m.version) {
+      continue;
+    }
+    db.exec(std::string(m.sql));
+    db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    txn.commit();
+    spdlog::debug("{}: applied schema migration {}", owner.path(), m.version);
+  }
+}
+
+} // namespace
+
+Database::Database(const std::string& path, OpenOptions options) {
+  try {
+    m_impl = std::make_unique<Impl>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  } catch (const SQLite::Exception& e) {
+    throw storage_error(path, "opening the database", e);
+  }
+  guarded(*this, "opening the database", [&] {
+    auto& db = m_impl->db;
+    db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+    if (path != ":memory:") {
+      const auto mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+      if (mode != "wal") {
+        spdlog::warn("{}: could not switch to WAL (journal_mode is {}); concurrent jobs will "
+                     "wait for each other",
+                     path, mode);
+      }
+    }
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    if (options.migrate) {
+      apply_migrations(*this, db);
+    }
+  });
+}
+
+Database::~Database() = default;
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+
+const std::string& Database::path() const {
+  return m_impl->path;
+}
+
+int Database::schema_version() const {
+  return guarded(*this, "reading the schema version",
+                 [&] { return read_user_version(m_impl->db); });
+}
+
+int Database::latest_schema_version() {
+  return migrations().back().version;
+}
+
+void Database::execute(const std::string& sql) {
+  guarded(*this, "running a statement", [&] { m_impl->db.exec(sql); });
+}
+
+Database::Transaction::Transaction(Database& db) : m_db(db) {
+  guarded(m_db, "starting a transaction", [&] { m_db.impl().db.exec("BEGIN IMMEDIATE"); });
+}
+
+Database::Transaction::~Transaction() {
+  if (!m_done) {
+    try {
+      m_db.impl().db.exec("ROLLBACK");
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+      // SQLite rolls back by itself when the statement that failed already did.
+    }
+  }
+}
+
+void Database::Transaction::commit() {
+  guarded(m_db, "committing", [&] { m_db.impl().db.exec("COMMIT"); });
+  m_done = true;
+}
+
+} // namespace krxbatch::store

@@ -1,0 +1,174 @@
+#include "migrations.hpp"
+
+#include <array>
+
+namespace krxbatch::store {
+namespace {
+
+// Version 1: the schema of DESIGN §4. Dates are ISO 'YYYY-MM-DD' text; instants are ISO KST
+// text ('2024-06-28T19:00:03+09:00'); money and share counts are 64-bit INTEGER.
+constexpr std::string_view k_v1 = R"SQL(
+CREATE TABLE job_status (
+  job_name          TEXT PRIMARY KEY,
+  last_success_date TEXT,   -- the mark: never passes a session that is not complete
+  state             TEXT NOT NULL DEFAULT 'never_run'
+                    CHECK (state IN ('never_run','running','succeeded','partial','failed','skipped')),
+  last_run_id       INTEGER,
+  last_started_at   TEXT,
+  last_finished_at  TEXT,
+  last_duration_ms  INTEGER,
+  last_message      TEXT,
+  updated_at        TEXT
+);
+INSERT INTO job_status (job_name) VALUES ('manual_setup'), ('daily_update'), ('hourly_analysis');
+
+CREATE TABLE job_runs (
+  run_id          INTEGER PRIMARY KEY,
+  job_name        TEXT NOT NULL REFERENCES job_status (job_name),
+  started_at      TEXT NOT NULL,
+  finished_at     TEXT,
+  outcome         TEXT NOT NULL
+                  CHECK (outcome IN ('running','succeeded','partial','failed','skipped')),
+  pid             INTEGER,
+  args            TEXT,
+  session_from    TEXT,
+  session_to      TEXT,
+  days_done       INTEGER NOT NULL DEFAULT 0,
+  rows_written    INTEGER NOT NULL DEFAULT 0,
+  items_done      INTEGER,
+  items_remaining INTEGER,
+  api_calls       INTEGER NOT NULL DEFAULT 0,
+  duration_ms     INTEGER,
+  message         TEXT
+);
+CREATE INDEX job_runs_by_job ON job_runs (job_name, run_id);
+
+CREATE TABLE job_days (
+  job_name    TEXT NOT NULL REFERENCES job_status (job_name),
+  trade_date  TEXT NOT NULL,
+  state       TEXT NOT NULL
+              CHECK (state IN ('pending','running','succeeded','failed','waiting')),
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  last_error  TEXT,
+  rows_stored INTEGER,
+  run_id      INTEGER,
+  updated_at  TEXT NOT NULL,
+  PRIMARY KEY (job_name, trade_date)
+) WITHOUT ROWID;
+
+CREATE TABLE daily_prices (
+  ticker        TEXT NOT NULL CHECK (length(ticker) = 6),
+  trade_date    TEXT NOT NULL,
+  market        TEXT NOT NULL CHECK (market IN ('KOSPI','KOSDAQ','KONEX')),
+  name          TEXT NOT NULL,
+  open          INTEGER,  -- NULL when the issue did not trade (KRX sends 0)
+  high          INTEGER,
+  low           INTEGER,
+  close         INTEGER NOT NULL,
+  volume        INTEGER NOT NULL,
+  value         INTEGER NOT NULL,
+  market_cap    INTEGER NOT NULL,
+  listed_shares INTEGER NOT NULL,
+  change        INTEGER,  -- CMPPREVDD_PRC
+  change_rate   REAL,     -- FLUC_RT, percent
+  section       TEXT,     -- SECT_TP_NM; NULL where KRX sends '-'
+  PRIMARY KEY (ticker, trade_date)
+) WITHOUT ROWID;
+CREATE INDEX daily_prices_by_date ON daily_prices (trade_date, market);
+
+CREATE TABLE index_prices (
+  index_class TEXT NOT NULL,  -- IDX_CLSS, e.g. 'KOSPI'
+  index_name  TEXT NOT NULL,  -- IDX_NM, e.g. '코스피'
+  trade_date  TEXT NOT NULL,
+  open        REAL,
+  high        REAL,
+  low         REAL,
+  close       REAL,
+  change      REAL,
+  change_rate REAL,
+  volume      INTEGER,
+  value       INTEGER,
+  market_cap  INTEGER,
+  PRIMARY KEY (index_class, index_name, trade_date)
+) WITHOUT ROWID;
+
+CREATE TABLE target_tickers (
+  ticker             TEXT PRIMARY KEY CHECK (length(ticker) = 6),
+  name               TEXT NOT NULL,
+  market             TEXT NOT NULL,
+  market_cap         INTEGER NOT NULL,  -- on universe_date
+  universe_date      TEXT NOT NULL,     -- session the threshold was last applied on
+  active             INTEGER NOT NULL DEFAULT 1,
+  added_date         TEXT NOT NULL,
+  deactivated_date   TEXT,
+  last_analyzed_date TEXT,
+  last_error         TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE analysis_results (
+  ticker           TEXT NOT NULL,
+  as_of_date       TEXT NOT NULL,
+  score            REAL,     -- 0-100 once the session is ranked; NULL before or if ineligible
+  trend_score      REAL,
+  momentum_score   REAL,
+  short_term_score REAL,
+  risk_score       REAL,
+  liquidity_score  REAL,
+  eligible         INTEGER NOT NULL DEFAULT 0,
+  flags            TEXT,     -- comma-separated eligibility flags
+  error            TEXT,     -- why the stock could not be analysed
+  bars             INTEGER,
+  computed_at      TEXT,
+  ranked_at        TEXT,
+  PRIMARY KEY (ticker, as_of_date)
+) WITHOUT ROWID;
+CREATE INDEX analysis_results_by_date ON analysis_results (as_of_date);
+
+CREATE TABLE data_quality_issues (
+  id          INTEGER PRIMARY KEY,
+  trade_date  TEXT NOT NULL,
+  market      TEXT,
+  ticker      TEXT,
+  severity    TEXT NOT NULL CHECK (severity IN ('WARN','ERROR')),
+  rule        TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  detected_at TEXT NOT NULL
+);
+CREATE INDEX data_quality_by_date ON data_quality_issues (trade_date);
+
+CREATE TABLE alerts (
+  id              INTEGER PRIMARY KEY,
+  created_at      TEXT NOT NULL,
+  severity        TEXT NOT NULL CHECK (severity IN ('INFO','WARN','CRITICAL')),
+  job_name        TEXT,
+  rule            TEXT NOT NULL,
+  message         TEXT NOT NULL,
+  acknowledged    INTEGER NOT NULL DEFAULT 0,
+  acknowledged_at TEXT,
+  dedupe_key      TEXT      -- at most one open alert per key
+);
+CREATE UNIQUE INDEX alerts_open_by_key ON alerts (dedupe_key)
+  WHERE acknowledged = 0 AND dedupe_key IS NOT NULL;
+
+CREATE TABLE api_calls (
+  kst_date TEXT PRIMARY KEY,  -- KRX counts calls per key per KST day
+  calls    INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT
+) WITHOUT ROWID;
+)SQL";
+
+constexpr std::array<Migration, 1> k_migrations = {{
+    {1, k_v1},
+}};
+
+} // namespace
+
+std::span<const Migration> migrations() {
+  return k_migrations;
+}
+
+} // namespace krxbatch::store

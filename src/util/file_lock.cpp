@@ -1,0 +1,66 @@
+#include "krxbatch/util/file_lock.hpp"
+
+#include "krxbatch/core/error.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/file.h>
+#include <unistd.h>
+#include <utility>
+
+namespace krxbatch::util {
+
+std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw core::failure(path.string() + ": cannot create the lock file (" + std::strerror(errno) +
+                        "); check that its directory is writable");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return std::nullopt;
+    }
+    throw core::failure(path.string() + ": cannot lock (" + std::strerror(err) + ")");
+  }
+  // Record our PID for the "held by" message; failures here are harmless.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] const auto n = ::pwrite(fd, pid.data(), pid.size(), 0);
+  }
+  return FileLock(path, fd);
+}
+
+std::optional<long> FileLock::holder_pid(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  long pid = 0;
+  if (in >> pid && pid > 0) {
+    return pid;
+  }
+  return std::nullopt;
+}
+
+FileLock::~FileLock() {
+  if (m_fd >= 0) {
+    ::close(m_fd); // releases the flock
+  }
+}
+
+FileLock::FileLock(FileLock&& other) noexcept
+    : m_path(std::move(other.m_path)), m_fd(std::exchange(other.m_fd, -1)) {}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+  if (this != &other) {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+    m_path = std::move(other.m_path);
+    m_fd = std::exchange(other.m_fd, -1);
+  }
+  return *this;
+}
+
+} // namespace krxbatch::util

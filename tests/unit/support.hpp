@@ -1,0 +1,64 @@
+// A temporary directory removed at the end of the scope (tests only).
+#pragma once
+
+#include "krxbatch/core/date.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+namespace krxbatch::test {
+
+class TempDir {
+public:
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "krxbatch-test-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed");
+    }
+    m_path = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(std::string_view name) const { return m_path / name; }
+
+  // Writes `content` to `name` inside the directory and returns the full path.
+  std::filesystem::path write(std::string_view name, std::string_view content) const {
+    const auto p = m_path / name;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out << content;
+    return p;
+  }
+
+private:
+  std::filesystem::path m_path;
+};
+
+} // namespace krxbatch::test
+
+// Dates and times print as ISO text in failed checks.
+namespace doctest {
+template <>
+struct StringMaker<boost::gregorian::date> {
+  static String convert(const boost::gregorian::date& d) {
+    return krxbatch::core::to_iso(d).c_str();
+  }
+};
+template <>
+struct StringMaker<boost::posix_time::ptime> {
+  static String convert(const boost::posix_time::ptime& t) {
+    return krxbatch::core::to_iso(t).c_str();
+  }
+};
+} // namespace doctest

@@ -1,0 +1,62 @@
+#include "krxbatch/util/file_lock.hpp"
+
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace krxbatch;
+
+TEST_SUITE("util.file_lock") {
+  TEST_CASE("a second holder is refused until the first releases") {
+    test::TempDir dir;
+    const auto path = dir / "job.lock";
+    auto first = util::FileLock::try_acquire(path);
+    REQUIRE(first);
+    CHECK(util::FileLock::holder_pid(path) == ::getpid());
+    // flock locks belong to the open file description: a second open in this process
+    // conflicts just as another process would.
+    CHECK_FALSE(util::FileLock::try_acquire(path));
+    first.reset();
+    CHECK(util::FileLock::try_acquire(path));
+  }
+
+  TEST_CASE("a killed holder's lock is released by the kernel") {
+    test::TempDir dir;
+    const auto path = dir / "job.lock";
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      auto lock = util::FileLock::try_acquire(path);
+      const char c = lock ? 'y' : 'n';
+      (void)::write(ready[1], &c, 1);
+      ::pause(); // hold the lock until killed
+      ::_exit(0);
+    }
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    REQUIRE(c == 'y');
+    CHECK_FALSE(util::FileLock::try_acquire(path));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(util::FileLock::try_acquire(path));
+    ::close(ready[0]);
+    ::close(ready[1]);
+  }
+
+  TEST_CASE("the lock file is owner-only") {
+    test::TempDir dir;
+    const auto path = dir / "job.lock";
+    auto lock = util::FileLock::try_acquire(path);
+    REQUIRE(lock);
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 077) == 0);
+  }
+}

@@ -1,0 +1,60 @@
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/util/clock.hpp"
+#include "krxbatch/util/log.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+using namespace krxbatch;
+
+TEST_SUITE("util.clock") {
+  TEST_CASE("--now starts the clock at that instant, in KST") {
+    const auto clock = util::make_clock(std::string("2024-06-28T10:00:00Z"));
+    const auto now = clock->now_kst();
+    CHECK(now >= core::KstTime(core::Date(2024, 6, 28), boost::posix_time::hours(19)));
+    CHECK(now < core::KstTime(core::Date(2024, 6, 28), boost::posix_time::hours(20)));
+    CHECK(clock->today_kst() == core::Date(2024, 6, 28));
+  }
+
+  TEST_CASE("a malformed --now is a usage error naming the option") {
+    CHECK_THROWS_WITH_AS(util::make_clock(std::string("tomorrow")), doctest::Contains("--now"),
+                         core::Error);
+  }
+
+  TEST_CASE("KRXBATCH_NOW is used when --now is absent") {
+    ::setenv("KRXBATCH_NOW", "2030-01-02T03:04:05+09:00", 1);
+    const auto clock = util::make_clock(std::nullopt);
+    ::unsetenv("KRXBATCH_NOW");
+    CHECK(clock->today_kst() == core::Date(2030, 1, 2));
+  }
+
+  TEST_CASE("the system clock is KST whatever TZ says") {
+    ::setenv("TZ", "America/Los_Angeles", 1);
+    ::tzset();
+    const auto kst = util::SystemClock().now_kst();
+    const auto utc_seconds = static_cast<long long>(std::time(nullptr));
+    ::unsetenv("TZ");
+    ::tzset();
+    const auto diff = core::unix_seconds_from_kst(kst) - utc_seconds;
+    CHECK(diff >= -2);
+    CHECK(diff <= 2);
+  }
+}
+
+TEST_SUITE("util.log") {
+  TEST_CASE("registered secrets are redacted") {
+    util::register_secret("0123456789abcdef0123456789abcdef01234567");
+    CHECK(util::redact("key=0123456789abcdef0123456789abcdef01234567; again "
+                       "0123456789abcdef0123456789abcdef01234567") == "key=***; again ***");
+    util::register_secret("ab"); // too short to redact safely
+    CHECK(util::redact("abc") == "abc");
+  }
+
+  TEST_CASE("parses log levels and rejects unknown ones") {
+    CHECK(util::parse_log_level("debug") == util::LogLevel::debug);
+    CHECK(util::parse_log_level("warning") == util::LogLevel::warn);
+    CHECK_THROWS_WITH_AS(util::parse_log_level("loud"), doctest::Contains("--log-level"),
+                         core::Error);
+  }
+}
