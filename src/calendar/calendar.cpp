@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -26,6 +25,21 @@ std::string read_file(const std::filesystem::path& path) {
   std::ostringstream buf;
   buf << in.rdbuf();
   return buf.str();
+}
+
+// The year of a holiday file named `YYYY.txt`, else nullopt.
+std::optional<int> year_of_holiday_file(const std::string& name) {
+  if (name.size() != 8 || !name.ends_with(".txt")) {
+    return std::nullopt;
+  }
+  int year = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (name[i] < '0' || name[i] > '9') {
+      return std::nullopt;
+    }
+    year = year * 10 + (name[i] - '0');
+  }
+  return year;
 }
 
 const core::Date k_lunch_break_ended(2000, 5, 22);
@@ -59,13 +73,11 @@ Calendar Calendar::load(const std::filesystem::path& dir) {
                             ": holidays directory not found; pass --holidays DIR or set "
                             "KRXBATCH_HOLIDAYS");
   }
-  static const std::regex year_file(R"((\d{4})\.txt)");
   std::map<int, std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::smatch m;
-    const auto name = entry.path().filename().string();
-    if (entry.is_regular_file() && std::regex_match(name, m, year_file)) {
-      files.emplace(std::stoi(m[1].str()), entry.path());
+    if (const auto year = year_of_holiday_file(entry.path().filename().string());
+        year && entry.is_regular_file()) {
+      files.emplace(*year, entry.path());
     }
   }
   if (files.empty()) {
