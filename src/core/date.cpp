@@ -66,7 +66,7 @@ std::optional<Date> parse_basdd(std::string_view text) {
 
 std::string to_iso(const Date& date) {
   const auto ymd = date.year_month_day();
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(ymd.year),
                 static_cast<int>(ymd.month), static_cast<int>(ymd.day));
   return buf;
@@ -74,7 +74,7 @@ std::string to_iso(const Date& date) {
 
 std::string to_basdd(const Date& date) {
   const auto ymd = date.year_month_day();
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d%02d%02d", static_cast<int>(ymd.year),
                 static_cast<int>(ymd.month), static_cast<int>(ymd.day));
   return buf;
