@@ -1,0 +1,62 @@
+// KRX daily market data as krxbatch sees it, independent of where it came from.
+//
+// One PriceRow is one issue on one session from `sto/{stk,ksq,knx}_bydd_trd`; one IndexRow is
+// one index on one session from `idx/{kospi,kosdaq}_dd_trd`. Fields mirror the KRX Open API
+// (krx-open-api.md §1.5, §1.7) faithfully: a value KRX sent as "-" is nullopt; a 0 stays 0
+// (suspended issues have O/H/L = 0; the store decides how to keep them). Tickers are the
+// 6-character short code kept as text (`005930`, `00104K`, `0126Z0`). Money and share counts
+// are 64-bit. Plain data: copyable, no invariants beyond what validation checks.
+#pragma once
+
+#include "krxbatch/core/date.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace krxbatch::market {
+
+enum class Market { kospi, kosdaq, konex };
+
+std::string_view to_string(Market market); // "KOSPI", "KOSDAQ", "KONEX" (as in MKT_NM)
+std::optional<Market> parse_market(std::string_view text);
+
+struct PriceRow {
+  core::Date trade_date;                     // BAS_DD
+  std::string ticker;                        // ISU_CD (short code)
+  std::string name;                          // ISU_NM
+  std::optional<Market> market;              // MKT_NM
+  std::optional<std::string> section;        // SECT_TP_NM; nullopt for "-"
+  std::optional<std::int64_t> close;         // TDD_CLSPRC
+  std::optional<std::int64_t> change;        // CMPPREVDD_PRC (signed)
+  std::optional<double> change_rate;         // FLUC_RT, percent
+  std::optional<std::int64_t> open;          // TDD_OPNPRC (0 when the issue did not trade)
+  std::optional<std::int64_t> high;          // TDD_HGPRC
+  std::optional<std::int64_t> low;           // TDD_LWPRC
+  std::optional<std::int64_t> volume;        // ACC_TRDVOL
+  std::optional<std::int64_t> value;         // ACC_TRDVAL (KRW)
+  std::optional<std::int64_t> market_cap;    // MKTCAP (KRW)
+  std::optional<std::int64_t> listed_shares; // LIST_SHRS
+};
+
+struct IndexRow {
+  core::Date trade_date;                  // BAS_DD
+  std::string index_class;                // IDX_CLSS, e.g. "KOSPI"
+  std::string index_name;                 // IDX_NM, e.g. "코스피"
+  std::optional<double> close;            // CLSPRC_IDX
+  std::optional<double> change;           // CMPPREVDD_IDX
+  std::optional<double> change_rate;      // FLUC_RT
+  std::optional<double> open;             // OPNPRC_IDX
+  std::optional<double> high;             // HGPRC_IDX
+  std::optional<double> low;              // LWPRC_IDX
+  std::optional<std::int64_t> volume;     // ACC_TRDVOL
+  std::optional<std::int64_t> value;      // ACC_TRDVAL
+  std::optional<std::int64_t> market_cap; // MKTCAP
+};
+
+// The composite indices the analysis uses (beta, relative strength).
+inline constexpr std::string_view k_kospi_composite_class = "KOSPI";
+inline constexpr std::string_view k_kospi_composite_name = "코스피";
+
+} // namespace krxbatch::market

@@ -1,0 +1,49 @@
+// Validation of one market's answer for one session, before anything is stored (DESIGN §5.5).
+//
+// Errors fail the day: nothing of it is stored and the day is retried by the next run.
+// Warnings are stored with the day as data-quality issues. Pure; thread-safe.
+//
+// Errors: BAS_DD differs from the requested day; a ticker that is not 6 characters of
+// [0-9A-Z]; the same ticker twice; a mandatory field (ticker, name, close, volume, value,
+// market cap, listed shares) absent or negative; MKT_NM naming another market than the
+// endpoint's; a row count below half of the previous session's (a partial answer).
+// Warnings: OHLC inconsistent on a traded row (volume > 0: low <= open, close <= high,
+// low > 0); market cap != close x listed shares; a row count that moved more than 10% from
+// the previous session's; O/H/L absent on a traded row.
+#pragma once
+
+#include "krxbatch/market/types.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace krxbatch::market {
+
+enum class Severity { warn, error };
+
+struct Finding {
+  Severity severity = Severity::warn;
+  std::string rule;    // short machine name, e.g. "ohlc", "market_cap", "bas_dd", "row_count"
+  std::string ticker;  // empty for day-level findings
+  std::string message; // human-readable, names the values involved
+};
+
+struct ValidationReport {
+  std::vector<Finding> findings;
+  bool has_errors() const;
+  // The first error's message (for the day's last_error), or empty.
+  std::string first_error() const;
+};
+
+// Checks the rows of `market` for `requested` day. `previous_row_count` is the number of rows
+// stored for this market on the previous session, when known.
+ValidationReport validate_stocks(const core::Date& requested, Market market,
+                                 std::span<const PriceRow> rows,
+                                 std::optional<std::size_t> previous_row_count);
+
+// Checks index rows: BAS_DD, names present, no duplicate (class, name).
+ValidationReport validate_indices(const core::Date& requested, std::span<const IndexRow> rows);
+
+} // namespace krxbatch::market
