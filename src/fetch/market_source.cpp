@@ -1,0 +1,80 @@
+#include "krxbatch/fetch/market_source.hpp"
+
+namespace krxbatch::fetch {
+
+std::string_view api_id(Endpoint endpoint) {
+  switch (endpoint) {
+  case Endpoint::kospi_stocks:
+    return "stk_bydd_trd";
+  case Endpoint::kosdaq_stocks:
+    return "ksq_bydd_trd";
+  case Endpoint::konex_stocks:
+    return "knx_bydd_trd";
+  case Endpoint::kospi_index:
+    return "kospi_dd_trd";
+  case Endpoint::kosdaq_index:
+    return "kosdaq_dd_trd";
+  }
+  return "?";
+}
+
+std::string_view api_path(Endpoint endpoint) {
+  switch (endpoint) {
+  case Endpoint::kospi_stocks:
+    return "sto/stk_bydd_trd";
+  case Endpoint::kosdaq_stocks:
+    return "sto/ksq_bydd_trd";
+  case Endpoint::konex_stocks:
+    return "sto/knx_bydd_trd";
+  case Endpoint::kospi_index:
+    return "idx/kospi_dd_trd";
+  case Endpoint::kosdaq_index:
+    return "idx/kosdaq_dd_trd";
+  }
+  return "?";
+}
+
+Endpoint stock_endpoint(market::Market market) {
+  switch (market) {
+  case market::Market::kospi:
+    return Endpoint::kospi_stocks;
+  case market::Market::kosdaq:
+    return Endpoint::kosdaq_stocks;
+  case market::Market::konex:
+    return Endpoint::konex_stocks;
+  }
+  return Endpoint::kospi_stocks;
+}
+
+std::string_view to_string(FailureKind kind) {
+  switch (kind) {
+  case FailureKind::unauthorized:
+    return "unauthorized";
+  case FailureKind::not_approved:
+    return "not_approved";
+  case FailureKind::bad_endpoint:
+    return "bad_endpoint";
+  case FailureKind::quota_exhausted:
+    return "quota_exhausted";
+  case FailureKind::server_error:
+    return "server_error";
+  case FailureKind::network:
+    return "network";
+  case FailureKind::rate_limited:
+    return "rate_limited";
+  case FailureKind::malformed_body:
+    return "malformed_body";
+  case FailureKind::client_error:
+    return "client_error";
+  case FailureKind::missing_data:
+    return "missing_data";
+  }
+  return "?";
+}
+
+bool stops_run(FailureKind kind) {
+  return kind == FailureKind::unauthorized || kind == FailureKind::not_approved ||
+         kind == FailureKind::bad_endpoint || kind == FailureKind::quota_exhausted;
+}
+
+} // namespace krxbatch::fetch
