@@ -154,6 +154,15 @@ core::Date Calendar::next_business_day(const core::Date& date) const {
   return *it;
 }
 
+std::optional<core::Date> Calendar::next_business_day_if_known(const core::Date& date) const {
+  check_covered(date);
+  auto it = std::upper_bound(m_sessions.begin(), m_sessions.end(), date);
+  if (it == m_sessions.end()) {
+    return std::nullopt;
+  }
+  return *it;
+}
+
 core::Date Calendar::previous_business_day(const core::Date& date) const {
   check_covered(date);
   auto it = std::lower_bound(m_sessions.begin(), m_sessions.end(), date);

@@ -70,5 +70,6 @@ struct Command {
 
 int run_calendar(Context& context, const Args& args);
 int run_status(Context& context, const Args& args);
+int run_digest(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

@@ -3,7 +3,19 @@
 namespace krxbatch::fetch {
 
 std::string_view api_id(Endpoint endpoint) {
-  return api_path(endpoint).substr(4); // after "sto/" or "idx/"
+  switch (endpoint) {
+  case Endpoint::kospi_stocks:
+    return "stk_bydd_trd";
+  case Endpoint::kosdaq_stocks:
+    return "ksq_bydd_trd";
+  case Endpoint::konex_stocks:
+    return "knx_bydd_trd";
+  case Endpoint::kospi_index:
+    return "kospi_dd_trd";
+  case Endpoint::kosdaq_index:
+    return "kosdaq_dd_trd";
+  }
+  return "?";
 }
 
 std::string_view api_path(Endpoint endpoint) {
@@ -19,7 +31,7 @@ std::string_view api_path(Endpoint endpoint) {
   case Endpoint::kosdaq_index:
     return "idx/kosdaq_dd_trd";
   }
-  return "unknown/unknown";
+  return "?";
 }
 
 Endpoint stock_endpoint(market::Market market) {
@@ -66,15 +78,8 @@ std::string_view to_string(FailureKind kind) {
 }
 
 bool stops_run(FailureKind kind) {
-  switch (kind) {
-  case FailureKind::unauthorized:
-  case FailureKind::not_approved:
-  case FailureKind::bad_endpoint:
-  case FailureKind::quota_exhausted:
-    return true;
-  default:
-    return false;
-  }
+  return kind == FailureKind::unauthorized || kind == FailureKind::not_approved ||
+         kind == FailureKind::bad_endpoint || kind == FailureKind::quota_exhausted;
 }
 
 } // namespace krxbatch::fetch

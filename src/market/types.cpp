@@ -15,7 +15,7 @@ std::string_view to_string(Market market) {
 }
 
 std::optional<Market> parse_market(std::string_view text) {
-  for (const auto m : {Market::kospi, Market::kosdaq, Market::konex}) {
+  for (auto m : {Market::kospi, Market::kosdaq, Market::konex}) {
     if (text == to_string(m)) {
       return m;
     }

@@ -1,6 +1,7 @@
 // A temporary directory removed at the end of the scope (tests only).
 #pragma once
 
+#include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/date.hpp"
 
 #include <doctest/doctest.h>
@@ -64,6 +65,20 @@ inline std::string read_file(const std::filesystem::path& path) {
     throw std::runtime_error("cannot read " + path.string());
   }
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The project's real KRX calendar (holidays/ of the source tree), loaded once.
+inline const calendar::Calendar& real_calendar() {
+  static const auto cal =
+      calendar::Calendar::load(std::filesystem::path(KRXBATCH_SOURCE_DIR) / "holidays");
+  return cal;
+}
+
+// A KST instant.
+inline core::KstTime kst(int y, int m, int d, int hh, int mm = 0) {
+  return {core::Date(static_cast<unsigned short>(y), static_cast<unsigned short>(m),
+                     static_cast<unsigned short>(d)),
+          boost::posix_time::hours(hh) + boost::posix_time::minutes(mm)};
 }
 
 } // namespace krxbatch::test

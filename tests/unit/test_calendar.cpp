@@ -18,11 +18,7 @@ using core::KstTime;
 
 namespace {
 
-const calendar::Calendar& real_calendar() {
-  static const auto cal =
-      calendar::Calendar::load(std::filesystem::path(KRXBATCH_SOURCE_DIR) / "holidays");
-  return cal;
-}
+using test::real_calendar;
 
 // A small calendar: 2024 with the Seollal block (Feb 9-12) and Dec 31.
 calendar::Calendar small_calendar() {

@@ -205,3 +205,70 @@ TEST_SUITE("store.job_store") {
     CHECK(jobs.days_in_state("hourly_analysis", DayState::failed).empty());
   }
 }
+
+#include "krxbatch/store/digest.hpp"
+#include "krxbatch/store/price_store.hpp"
+
+TEST_SUITE("store.digest") {
+  namespace {
+  market::PriceRow price(const std::string& ticker, std::int64_t close) {
+    market::PriceRow r;
+    r.trade_date = Date(2024, 6, 27);
+    r.ticker = ticker;
+    r.name = "n";
+    r.market = market::Market::kospi;
+    r.close = close;
+    r.volume = 10;
+    r.value = 10 * close;
+    r.listed_shares = 100;
+    r.market_cap = 100 * close;
+    r.open = r.high = r.low = close;
+    return r;
+  }
+  } // namespace
+
+  TEST_CASE("equal data gives equal digests whatever the insertion order and run history") {
+    store::Database a(":memory:");
+    store::Database b(":memory:");
+    const std::vector<market::PriceRow> ab = {price("000001", 100), price("000002", 200)};
+    const std::vector<market::PriceRow> ba = {price("000002", 200), price("000001", 100)};
+    {
+      store::Database::Transaction t(a);
+      store::PriceStore(a).replace_day(Date(2024, 6, 27), ab, {}, {}, k_now);
+      t.commit();
+    }
+    {
+      store::Database::Transaction t(b);
+      store::PriceStore(b).replace_day(Date(2024, 6, 27), ba, {}, {}, k_now);
+      t.commit();
+    }
+    store::JobStore(b).begin_run("daily_update", k_now, 1, "x"); // history differs
+    CHECK(store::compute_digest(a).sha256 == store::compute_digest(b).sha256);
+  }
+
+  TEST_CASE("one changed price changes the digest of its table and of the whole") {
+    store::Database a(":memory:");
+    store::Database b(":memory:");
+    {
+      store::Database::Transaction t(a);
+      store::PriceStore(a).replace_day(Date(2024, 6, 27), std::vector{price("000001", 100)}, {}, {},
+                                       k_now);
+      t.commit();
+    }
+    {
+      store::Database::Transaction t(b);
+      store::PriceStore(b).replace_day(Date(2024, 6, 27), std::vector{price("000001", 101)}, {}, {},
+                                       k_now);
+      t.commit();
+    }
+    const auto da = store::compute_digest(a);
+    const auto db = store::compute_digest(b);
+    CHECK(da.sha256 != db.sha256);
+    CHECK(da.tables[0].table == "daily_prices");
+    CHECK(da.tables[0].sha256 != db.tables[0].sha256);
+    CHECK(da.tables[1].sha256 == db.tables[1].sha256);
+    // The mark is part of it too.
+    store::JobStore(b).set_mark("daily_update", Date(2024, 6, 27), k_now);
+    CHECK(store::compute_digest(b).tables.back().sha256 != da.tables.back().sha256);
+  }
+}

@@ -54,6 +54,8 @@ public:
   std::optional<std::string> closure_reason(const core::Date& date) const;
   core::Date next_business_day(const core::Date& date) const;     // strictly after
   core::Date previous_business_day(const core::Date& date) const; // strictly before
+  // Like next_business_day, but nullopt instead of an error past the calendar's last year.
+  std::optional<core::Date> next_business_day_if_known(const core::Date& date) const;
   // The latest business day on or before `date`.
   core::Date business_day_on_or_before(const core::Date& date) const;
   // Business days in [from, to], ascending; empty when from > to.

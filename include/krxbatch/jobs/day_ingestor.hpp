@@ -1,0 +1,99 @@
+// Ingests one KRX session: fetch every market (and the indices), validate, and commit the
+// rows together with the day's `succeeded` state in one transaction (DESIGN §5.1).
+//
+// The day is moved to `running` (committed) before anything is fetched, so a process killed
+// mid-day leaves a `running` row that the next run recovers and retries. An empty answer makes
+// the day `waiting` (never succeeded, never a holiday); a validation error or a failed fetch
+// makes it `failed` with the reason, storing nothing of it. After a success, daily_update's
+// mark advances over the contiguous run of complete sessions (state/day_state.hpp).
+//
+// Shared by daily_update and manual_setup; day states live under the job `daily_update`.
+// Not thread-safe; the caller holds the ingestion lock.
+#pragma once
+
+#include "krxbatch/fetch/market_source.hpp"
+#include "krxbatch/jobs/job_env.hpp"
+#include "krxbatch/market/validation.hpp"
+#include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/store/price_store.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace krxbatch::jobs {
+
+struct DayOutcome {
+  enum class Kind { stored, waiting, failed, stopped };
+  Kind kind = Kind::failed;
+  std::int64_t rows = 0;
+  int warnings = 0;
+  std::string message;                       // why it waits / failed / stopped
+  std::optional<fetch::FailureKind> failure; // for failed / stopped
+};
+
+// Stock rows already fetched for a day (manual_setup's probe), by market.
+using Prefetched = std::map<market::Market, std::vector<market::PriceRow>>;
+
+class DayIngestor {
+public:
+  // `source` must outlive the ingestor. `run_id` is recorded on the days it starts.
+  DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings settings,
+              std::int64_t run_id);
+
+  // Ingests `day` (a business day that is not `succeeded`; for a reload the caller applies
+  // the `reload` event first). Storage errors propagate as core::Error.
+  DayOutcome ingest(const core::Date& day, const Prefetched& prefetched = {});
+
+  // Number of KRX calls one day needs with these settings.
+  int calls_per_day() const;
+
+private:
+  DayOutcome finish_failed(const core::Date& day, DayOutcome outcome);
+  DayOutcome finish_waiting(const core::Date& day, const std::string& what);
+
+  JobEnv m_env;
+  fetch::MarketSource& m_source;
+  IngestSettings m_settings;
+  std::int64_t m_run_id;
+  store::JobStore m_jobs;
+  store::PriceStore m_prices;
+  store::AlertStore m_alerts;
+};
+
+// Moves daily_update's mark over the contiguous complete sessions that follow it (or that
+// start the stored history when there is no mark). Call inside the day's transaction.
+// Returns the mark after the call.
+std::optional<core::Date> advance_daily_mark(JobEnv env);
+
+// The meta key holding the first session of the stored history (set by manual_setup or
+// `daily_update --from`).
+inline constexpr std::string_view k_meta_history_start = "history_start";
+// The first session of the stored history, when one was recorded.
+std::optional<core::Date> history_start(store::Database& db);
+
+// The meta key holding the stored markets, e.g. "KOSPI,KOSDAQ".
+inline constexpr std::string_view k_meta_markets = "markets";
+
+// A CallBudget over the api_calls table: KRX calls are counted per KST day.
+class DbCallBudget final : public fetch::CallBudget {
+public:
+  DbCallBudget(store::Database& db, const util::Clock& clock, std::int64_t limit);
+  bool try_consume() override;
+  std::string exhausted_message() const override;
+  // Calls left today.
+  std::int64_t remaining() const;
+  std::int64_t used_today() const;
+  // Calls counted through this budget.
+  std::int64_t consumed() const { return m_consumed; }
+  std::int64_t limit() const { return m_limit; }
+
+private:
+  store::Database& m_db;
+  const util::Clock& m_clock;
+  std::int64_t m_limit;
+  std::int64_t m_consumed = 0;
+};
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,63 @@
+// What every job needs from the outside, passed explicitly (no globals).
+#pragma once
+
+#include "krxbatch/calendar/calendar.hpp"
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/market/types.hpp"
+#include "krxbatch/store/database.hpp"
+#include "krxbatch/store/job_store.hpp"
+#include "krxbatch/util/clock.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace krxbatch::jobs {
+
+// References only: the caller owns everything and keeps it alive during the job.
+struct JobEnv {
+  store::Database& db;
+  const calendar::Calendar& calendar;
+  const util::Clock& clock;
+};
+
+// How ingestion behaves (from options, environment and what manual_setup recorded).
+struct IngestSettings {
+  std::vector<market::Market> markets{market::Market::kospi, market::Market::kosdaq};
+  std::int64_t daily_call_limit = 10000; // KRX_DAILY_LIMIT
+};
+
+// The outcome of one job run: what the process exits with and its one-line summary.
+struct JobResult {
+  core::ExitCode exit_code = core::ExitCode::ok;
+  std::string summary;
+  store::RunSummary run;
+};
+
+// Records a run in job_runs/job_status from construction to finish(); if it is destroyed
+// without finish() (an exception escaped), the run is recorded as failed with the reason
+// given to fail_reason() or "aborted". Measures the duration on a monotonic clock.
+class RunRecorder {
+public:
+  RunRecorder(JobEnv env, std::string_view job, const std::string& args);
+  ~RunRecorder();
+  RunRecorder(const RunRecorder&) = delete;
+  RunRecorder& operator=(const RunRecorder&) = delete;
+
+  std::int64_t id() const { return m_id; }
+  long long elapsed_ms() const;
+  void set_fail_reason(std::string reason) { m_fail_reason = std::move(reason); }
+  // Records `summary` (its duration is filled in here).
+  void finish(store::RunSummary summary);
+
+private:
+  JobEnv m_env;
+  std::string m_job;
+  std::int64_t m_id = 0;
+  bool m_finished = false;
+  std::string m_fail_reason = "aborted";
+  std::chrono::steady_clock::time_point m_start;
+};
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,34 @@
+// manual_setup (DESIGN §1): build the analysis universe and backfill the history.
+//
+// Finds the latest published session S (probing back from the newest closed session), counts
+// the issues with market cap >= min_market_cap on S, shows the plan (tickers, date range,
+// calls needed) and asks for confirmation, then ingests `days` sessions ending at S through
+// the same per-day code as daily_update (oldest first), builds target_tickers from S, and
+// leaves daily_update's mark at S. Interrupted, it resumes: complete sessions are skipped.
+// The caller holds the ingestion lock.
+#pragma once
+
+#include "krxbatch/fetch/market_source.hpp"
+#include "krxbatch/jobs/day_ingestor.hpp"
+#include "krxbatch/jobs/job_env.hpp"
+
+#include <functional>
+#include <string>
+
+namespace krxbatch::jobs {
+
+struct ManualSetupOptions {
+  int days = 300;
+  std::int64_t min_market_cap = 100'000'000'000;
+  std::string args; // the command line, for the run history
+  // Shows the plan and returns whether to go on. Must be set.
+  std::function<bool(const std::string& plan)> confirm;
+  // Called after each session: (done, total, session). May be empty.
+  std::function<void(int, int, const core::Date&)> progress;
+};
+
+// `budget` is the one `source` consumes from (calls are counted per KST day).
+JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
+                           const IngestSettings& settings, const ManualSetupOptions& options);
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,102 @@
+#include "krxbatch/jobs/daily_update.hpp"
+
+#include "krxbatch/jobs/ingest_plan.hpp"
+
+#include "ingest_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace krxbatch::jobs {
+namespace {
+
+constexpr std::string_view k_job = store::k_job_daily_update;
+
+std::map<core::Date, state::DayState> all_states(store::JobStore& jobs) {
+  std::map<core::Date, state::DayState> states;
+  for (const auto& d : jobs.days(k_job, core::Date(1900, 1, 1), core::Date(9999, 12, 31))) {
+    states.emplace(d.date, d.state);
+  }
+  return states;
+}
+
+} // namespace
+
+JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
+                           const IngestSettings& settings, const DailyUpdateOptions& options) {
+  store::JobStore jobs(env.db);
+  store::MetaStore meta(env.db);
+  const auto now = env.clock.now_kst();
+  const auto last_closed = last_closed_session(env.calendar, now);
+
+  if (const int recovered = jobs.recover_stale(k_job, now); recovered > 0) {
+    spdlog::warn("daily_update: {} session(s) left running by a stopped process will be retried",
+                 recovered);
+  }
+  const auto mark = jobs.job(k_job).last_success_date;
+  const auto start_recorded = history_start(env.db);
+
+  std::vector<core::Date> days;
+  int left_for_later = 0;
+  if (options.from) {
+    const auto to = options.to.value_or(last_closed);
+    if (*options.from > to) {
+      throw core::usage_error("daily_update: --from " + core::to_iso(*options.from) +
+                              " is after --to " + core::to_iso(to));
+    }
+    if (to > last_closed) {
+      throw core::usage_error("daily_update: --to " + core::to_iso(to) +
+                              " is after the newest closed session " + core::to_iso(last_closed) +
+                              "; its data cannot exist yet");
+    }
+    days = env.calendar.business_days(*options.from, to);
+    if (days.empty()) {
+      throw core::usage_error("daily_update: no KRX session between " +
+                              core::to_iso(*options.from) + " and " + core::to_iso(to));
+    }
+    if (options.max_days && static_cast<int>(days.size()) > *options.max_days) {
+      left_for_later = static_cast<int>(days.size()) - *options.max_days;
+      days.resize(static_cast<std::size_t>(*options.max_days));
+    }
+    if (!mark && (!start_recorded || days.front() < *start_recorded)) {
+      meta.set(k_meta_history_start, core::to_iso(days.front()));
+    }
+    for (const auto& d : days) {
+      const auto rec = jobs.day(k_job, d);
+      if (rec && rec->state == state::DayState::succeeded) {
+        jobs.apply(k_job, d, state::DayEvent::reload, now);
+      }
+    }
+  } else {
+    if (!mark && !start_recorded) {
+      throw core::usage_error("daily_update: the database has no history yet (no mark for "
+                              "daily_update); run `krxbatch manual_setup` first, or load a "
+                              "range with `krxbatch daily_update --from YYYY-MM-DD`");
+    }
+    CatchUpInput input{mark, start_recorded, last_closed, all_states(jobs), options.max_days};
+    auto plan = plan_catch_up(env.calendar, input);
+    days = std::move(plan.days);
+    left_for_later = plan.left_for_later;
+  }
+
+  RunRecorder run(env, k_job, options.args);
+  if (days.empty()) {
+    store::RunSummary s;
+    s.outcome = state::RunOutcome::skipped;
+    s.message = "nothing to do: complete through " +
+                (mark ? core::to_iso(*mark) : std::string("-")) + " (newest closed session " +
+                core::to_iso(last_closed) + ")";
+    run.finish(s);
+    return {core::ExitCode::ok, "daily_update: skipped: " + s.message, s};
+  }
+  spdlog::info("daily_update: {} session(s) to work on ({}) from {}", days.size(), date_span(days),
+               source.describe());
+
+  const auto calls_before = budget.consumed();
+  DayIngestor ingestor(env, source, settings, run.id());
+  const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, {}, nullptr, k_job);
+  const auto calls = budget.consumed() - calls_before;
+  return finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), left_for_later,
+                           calls);
+}
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,245 @@
+#include "krxbatch/jobs/day_ingestor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace krxbatch::jobs {
+namespace {
+
+using Kind = DayOutcome::Kind;
+
+constexpr std::string_view k_job = store::k_job_daily_update;
+
+std::optional<fetch::Endpoint> index_endpoint(market::Market m) {
+  switch (m) {
+  case market::Market::kospi:
+    return fetch::Endpoint::kospi_index;
+  case market::Market::kosdaq:
+    return fetch::Endpoint::kosdaq_index;
+  case market::Market::konex:
+    return std::nullopt; // KONEX has no index endpoint of its own
+  }
+  return std::nullopt;
+}
+
+std::string hhmm_date(const core::KstTime& t) {
+  return core::to_iso(t.date()) + " " + core::to_iso(t).substr(11, 5) + " KST";
+}
+
+} // namespace
+
+DayIngestor::DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings settings,
+                         std::int64_t run_id)
+    : m_env(env), m_source(source), m_settings(std::move(settings)), m_run_id(run_id),
+      m_jobs(env.db), m_prices(env.db), m_alerts(env.db) {}
+
+int DayIngestor::calls_per_day() const {
+  int calls = 0;
+  for (auto m : m_settings.markets) {
+    calls += 1 + (index_endpoint(m) ? 1 : 0);
+  }
+  return calls;
+}
+
+DayOutcome DayIngestor::finish_failed(const core::Date& day, DayOutcome outcome) {
+  const auto now = m_env.clock.now_kst();
+  m_jobs.apply(k_job, day, state::DayEvent::fail, now, outcome.message);
+  if (outcome.failure && (*outcome.failure == fetch::FailureKind::unauthorized ||
+                          *outcome.failure == fetch::FailureKind::not_approved)) {
+    m_alerts.raise(store::AlertSeverity::critical, k_job, "krx_auth", outcome.message, "krx_auth",
+                   now);
+  } else if (outcome.kind == Kind::failed) {
+    m_alerts.raise(store::AlertSeverity::warn, k_job, "ingest_day_failed",
+                   core::to_iso(day) + " failed: " + outcome.message,
+                   "ingest_day_failed:" + core::to_iso(day), now);
+  }
+  return outcome;
+}
+
+DayOutcome DayIngestor::finish_waiting(const core::Date& day, const std::string& what) {
+  const auto now = m_env.clock.now_kst();
+  const auto expected = m_env.calendar.expected_publication(day);
+  std::string message =
+      what + " answered no rows: not published yet (expected from " + hhmm_date(expected) + ")";
+  if (now > expected + boost::posix_time::hours(24)) {
+    message = what + " still answers no rows more than a day after its expected publication (" +
+              hhmm_date(expected) + "); if KRX was closed on " + core::to_iso(day) +
+              ", add it to holidays/" + std::to_string(static_cast<int>(day.year())) + ".txt";
+    m_alerts.raise(store::AlertSeverity::warn, k_job, "unpublished", message,
+                   "unpublished:" + core::to_iso(day), now);
+  }
+  m_jobs.apply(k_job, day, state::DayEvent::wait, now, message);
+  return {Kind::waiting, 0, 0, message, std::nullopt};
+}
+
+DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched) {
+  m_jobs.apply(k_job, day, state::DayEvent::start, m_env.clock.now_kst(), {}, {}, m_run_id);
+
+  const auto fail = [&](fetch::FailureKind kind, const std::string& message) {
+    DayOutcome out;
+    out.kind = fetch::stops_run(kind) ? Kind::stopped : Kind::failed;
+    out.failure = kind;
+    out.message = message;
+    return finish_failed(day, std::move(out));
+  };
+  const auto invalid = [&](const std::string& message) {
+    DayOutcome out;
+    out.kind = Kind::failed;
+    out.message = message;
+    return finish_failed(day, std::move(out));
+  };
+
+  std::vector<market::PriceRow> prices;
+  std::vector<market::IndexRow> indices;
+  std::vector<std::pair<market::Market, market::Finding>> warnings;
+  const auto previous = m_env.calendar.previous_business_day(day);
+
+  for (const auto m : m_settings.markets) {
+    const auto endpoint = fetch::stock_endpoint(m);
+    std::vector<market::PriceRow> rows;
+    if (const auto it = prefetched.find(m); it != prefetched.end()) {
+      rows = it->second;
+    } else {
+      auto result = m_source.stocks(endpoint, day);
+      if (!result) {
+        return fail(result.failure().kind, result.failure().message);
+      }
+      rows = std::move(result).value();
+    }
+    if (rows.empty()) {
+      return finish_waiting(day, std::string(fetch::api_id(endpoint)));
+    }
+    const auto before = m_prices.row_count(previous, m);
+    const auto report =
+        market::validate_stocks(day, m, rows, before > 0 ? std::optional(before) : std::nullopt);
+    if (report.has_errors()) {
+      for (const auto& f : report.findings) {
+        if (f.severity == market::Severity::error) {
+          spdlog::warn("{} {} {}: {}", core::to_iso(day), fetch::api_id(endpoint), f.rule,
+                       f.message);
+        }
+      }
+      return invalid(std::string(fetch::api_id(endpoint)) +
+                     " failed validation: " + report.first_error());
+    }
+    for (const auto& f : report.findings) {
+      warnings.emplace_back(m, f);
+    }
+    prices.insert(prices.end(), std::make_move_iterator(rows.begin()),
+                  std::make_move_iterator(rows.end()));
+  }
+
+  for (const auto m : m_settings.markets) {
+    const auto endpoint = index_endpoint(m);
+    if (!endpoint) {
+      continue;
+    }
+    auto result = m_source.indices(*endpoint, day);
+    if (!result) {
+      return fail(result.failure().kind, result.failure().message);
+    }
+    auto rows = std::move(result).value();
+    if (rows.empty()) {
+      return finish_waiting(day, std::string(fetch::api_id(*endpoint)));
+    }
+    const auto report = market::validate_indices(day, rows);
+    if (report.has_errors()) {
+      return invalid(std::string(fetch::api_id(*endpoint)) +
+                     " failed validation: " + report.first_error());
+    }
+    for (const auto& f : report.findings) {
+      warnings.emplace_back(m, f);
+    }
+    indices.insert(indices.end(), std::make_move_iterator(rows.begin()),
+                   std::make_move_iterator(rows.end()));
+  }
+
+  // A ticker listed by two markets on one day cannot be stored under its key.
+  std::set<std::string> seen;
+  for (const auto& r : prices) {
+    if (!seen.insert(r.ticker).second) {
+      return invalid("ticker " + r.ticker + " appears in two markets' answers for " +
+                     core::to_iso(day));
+    }
+  }
+
+  const auto now = m_env.clock.now_kst();
+  store::Database::Transaction txn(m_env.db);
+  const auto rows = m_prices.replace_day(day, prices, indices, warnings, now);
+  m_jobs.apply(k_job, day, state::DayEvent::succeed, now, {}, rows);
+  advance_daily_mark(m_env);
+  for (const auto& key : {"ingest_day_failed:" + core::to_iso(day),
+                          "unpublished:" + core::to_iso(day), std::string("krx_auth")}) {
+    m_alerts.resolve(key, now);
+  }
+  txn.commit();
+  return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
+}
+
+std::optional<core::Date> advance_daily_mark(JobEnv env) {
+  store::JobStore jobs(env.db);
+  const auto mark = jobs.job(store::k_job_daily_update).last_success_date;
+  std::optional<core::Date> first;
+  if (mark) {
+    first = env.calendar.next_business_day(*mark);
+  } else {
+    first = history_start(env.db);
+  }
+  if (!first) {
+    return mark;
+  }
+  // Days with a state from `first` on; the walk stops at the first session without a state
+  // (not worked on yet) or the first incomplete one.
+  const auto rows = jobs.days(store::k_job_daily_update, *first, core::Date(9999, 12, 31));
+  std::vector<state::SessionState> following;
+  std::optional<core::Date> expected = *first;
+  for (const auto& r : rows) {
+    if (!expected || r.date != *expected || r.state != state::DayState::succeeded) {
+      break;
+    }
+    following.push_back({r.date, r.state});
+    expected = env.calendar.next_business_day_if_known(r.date);
+  }
+  const auto advanced = state::advance_mark(mark, following);
+  if (advanced != mark) {
+    jobs.set_mark(store::k_job_daily_update, advanced, env.clock.now_kst());
+  }
+  return advanced;
+}
+
+std::optional<core::Date> history_start(store::Database& db) {
+  const auto text = store::MetaStore(db).get(k_meta_history_start);
+  return text ? core::parse_iso_date(*text) : std::nullopt;
+}
+
+DbCallBudget::DbCallBudget(store::Database& db, const util::Clock& clock, std::int64_t limit)
+    : m_db(db), m_clock(clock), m_limit(limit) {}
+
+bool DbCallBudget::try_consume() {
+  if (!store::ApiCallStore(m_db).try_count(m_clock.today_kst(), m_limit)) {
+    return false;
+  }
+  ++m_consumed;
+  return true;
+}
+
+std::int64_t DbCallBudget::used_today() const {
+  return store::ApiCallStore(m_db).calls_on(m_clock.today_kst());
+}
+
+std::int64_t DbCallBudget::remaining() const {
+  return std::max<std::int64_t>(0, m_limit - used_today());
+}
+
+std::string DbCallBudget::exhausted_message() const {
+  const auto now = m_clock.now_kst();
+  const core::KstTime midnight(now.date() + boost::gregorian::days(1));
+  const auto wait = midnight - now;
+  return "the KRX daily call limit (" + std::to_string(m_limit) + " calls, KRX_DAILY_LIMIT) is " +
+         "used up for " + core::to_iso(now.date()) +
+         " KST; the next run after 00:00 KST continues where this one stopped (in " +
+         std::to_string(wait.hours()) + " h " + std::to_string(wait.minutes()) + " min)";
+}
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,161 @@
+#include "ingest_loop.hpp"
+
+#include "krxbatch/store/ops_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace krxbatch::jobs {
+
+std::string date_span(const std::vector<core::Date>& days) {
+  if (days.empty()) {
+    return "-";
+  }
+  if (days.size() == 1) {
+    return core::to_iso(days.front());
+  }
+  return core::to_iso(days.front()) + ".." + core::to_iso(days.back());
+}
+
+LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_calls,
+                       const std::vector<core::Date>& days,
+                       const std::map<core::Date, Prefetched>& prefetched,
+                       const std::function<void(int, int, const core::Date&)>& progress,
+                       std::string_view job) {
+  LoopResult loop;
+  static const Prefetched k_none;
+  const int total = static_cast<int>(days.size());
+  int done = 0;
+  for (const auto& day : days) {
+    if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
+      loop.stop_reason = budget.exhausted_message();
+      loop.stopped_by_quota = true;
+      spdlog::warn("{}: stopping before {}: {}", job, core::to_iso(day), *loop.stop_reason);
+      break;
+    }
+    const auto it = prefetched.find(day);
+    const auto outcome = ingestor.ingest(day, it == prefetched.end() ? k_none : it->second);
+    ++done;
+    switch (outcome.kind) {
+    case DayOutcome::Kind::stored:
+      loop.stored.push_back(day);
+      loop.rows += outcome.rows;
+      loop.warnings += outcome.warnings;
+      spdlog::debug("{}: {} stored {} rows ({} warnings)", job, core::to_iso(day), outcome.rows,
+                    outcome.warnings);
+      break;
+    case DayOutcome::Kind::waiting:
+      loop.waiting.push_back(day);
+      loop.last_wait_message = outcome.message;
+      spdlog::info("{}: {} waiting: {}", job, core::to_iso(day), outcome.message);
+      break;
+    case DayOutcome::Kind::failed:
+      loop.failed.emplace(day, outcome.message);
+      spdlog::warn("{}: {} failed: {}", job, core::to_iso(day), outcome.message);
+      break;
+    case DayOutcome::Kind::stopped:
+      loop.stop_failure = outcome.failure;
+      loop.stopped_by_quota = outcome.failure == fetch::FailureKind::quota_exhausted;
+      loop.stop_reason = outcome.message;
+      if (!loop.stopped_by_quota) {
+        loop.failed.emplace(day, outcome.message);
+      }
+      spdlog::error("{}: stopping at {}: {}", job, core::to_iso(day), outcome.message);
+      break;
+    }
+    if (progress) {
+      progress(done, total, day);
+    }
+    if (outcome.kind == DayOutcome::Kind::stopped) {
+      break;
+    }
+  }
+  return loop;
+}
+
+JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
+                            const LoopResult& loop, int planned, int left_for_later,
+                            std::int64_t calls) {
+  JobResult result;
+  auto& s = result.run;
+  s.days_done = static_cast<int>(loop.stored.size());
+  s.rows_written = loop.rows;
+  s.api_calls = calls;
+  s.items_done = static_cast<std::int64_t>(loop.stored.size());
+  s.items_remaining = planned - static_cast<std::int64_t>(loop.stored.size()) + left_for_later;
+  std::vector<core::Date> touched = loop.stored;
+  for (const auto& [d, why] : loop.failed) {
+    touched.push_back(d);
+  }
+  touched.insert(touched.end(), loop.waiting.begin(), loop.waiting.end());
+  std::sort(touched.begin(), touched.end());
+  if (!touched.empty()) {
+    s.session_from = touched.front();
+    s.session_to = touched.back();
+  }
+
+  const bool failed = !loop.failed.empty() || (loop.stop_failure && !loop.stopped_by_quota);
+  if (failed) {
+    s.outcome = state::RunOutcome::failed;
+    result.exit_code = core::ExitCode::failed;
+  } else if (loop.stopped_by_quota || left_for_later > 0) {
+    s.outcome = state::RunOutcome::partial;
+  } else {
+    s.outcome = state::RunOutcome::succeeded;
+  }
+
+  std::string text = std::to_string(loop.stored.size()) + " session(s) stored";
+  if (!loop.stored.empty()) {
+    text += " (" + date_span(loop.stored) + ", " + std::to_string(loop.rows) + " rows" +
+            (loop.warnings > 0 ? ", " + std::to_string(loop.warnings) + " data-quality warnings"
+                               : std::string()) +
+            ")";
+  }
+  if (!loop.waiting.empty()) {
+    text += "; " + std::to_string(loop.waiting.size()) + " waiting for publication (" +
+            date_span(loop.waiting) + ")";
+  }
+  for (const auto& [d, why] : loop.failed) {
+    text += "; " + core::to_iso(d) + " FAILED: " + why;
+  }
+  if (loop.stopped_by_quota && loop.stop_reason) {
+    text += "; stopped: " + *loop.stop_reason;
+  }
+  if (left_for_later > 0) {
+    text +=
+        "; " + std::to_string(left_for_later) + " session(s) left for the next run (--max-days)";
+  }
+  const auto mark = store::JobStore(env.db).job(store::k_job_daily_update).last_success_date;
+  text += "; mark " + (mark ? core::to_iso(*mark) : std::string("none"));
+  text += "; " + std::to_string(calls) + " KRX call(s)";
+  s.message = text;
+
+  store::AlertStore alerts(env.db);
+  const auto now = env.clock.now_kst();
+  const std::string run_key = "run_failed:" + std::string(job);
+  if (failed && loop.stored.empty()) {
+    alerts.raise(store::AlertSeverity::critical, job, "run_failed",
+                 std::string(job) + " stored nothing: " + text, run_key, now);
+  } else if (!failed) {
+    alerts.resolve(run_key, now);
+  }
+  if (mark) {
+    const auto latest = env.calendar.latest_published_session(now);
+    const int behind = env.calendar.business_days_between(*mark, latest);
+    const std::string behind_key = "behind:daily_update";
+    if (behind >= 2) {
+      alerts.raise(store::AlertSeverity::critical, store::k_job_daily_update, "sessions_behind",
+                   "daily_update's mark " + core::to_iso(*mark) + " is " + std::to_string(behind) +
+                       " sessions behind the latest published session " + core::to_iso(latest),
+                   behind_key, now);
+    } else {
+      alerts.resolve(behind_key, now);
+    }
+  }
+
+  run.finish(s);
+  result.summary = std::string(job) + ": " + std::string(state::to_string(s.outcome)) + ": " +
+                   text + "; " + std::to_string(run.elapsed_ms()) + " ms";
+  return result;
+}
+
+} // namespace krxbatch::jobs

@@ -1,0 +1,44 @@
+// Internal to jobs: the loop both ingestion jobs share, and its summary.
+#pragma once
+
+#include "krxbatch/jobs/day_ingestor.hpp"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace krxbatch::jobs {
+
+struct LoopResult {
+  std::vector<core::Date> stored;
+  std::vector<core::Date> waiting;
+  std::map<core::Date, std::string> failed; // day -> reason
+  std::int64_t rows = 0;
+  int warnings = 0;
+  // Why the loop stopped before its last day, when it did.
+  std::optional<std::string> stop_reason;
+  bool stopped_by_quota = false;
+  std::optional<fetch::FailureKind> stop_failure;
+  std::string last_wait_message;
+};
+
+// Ingests `days` in order. Before each day, when the source counts calls, stops cleanly if
+// the calls left today cannot cover a whole day. Stops at the first run-stopping failure.
+LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_calls,
+                       const std::vector<core::Date>& days,
+                       const std::map<core::Date, Prefetched>& prefetched,
+                       const std::function<void(int, int, const core::Date&)>& progress,
+                       std::string_view job);
+
+// Turns a loop result into the run's outcome, exit code and one-line summary, raises or
+// resolves the run-level alerts, and records the run.
+JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
+                            const LoopResult& loop, int planned, int left_for_later,
+                            std::int64_t calls);
+
+// "2024-06-19..2024-06-27" or a single date.
+std::string date_span(const std::vector<core::Date>& days);
+
+} // namespace krxbatch::jobs

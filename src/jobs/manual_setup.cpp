@@ -1,0 +1,196 @@
+#include "krxbatch/jobs/manual_setup.hpp"
+
+#include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/store/target_store.hpp"
+
+#include "ingest_loop.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+namespace krxbatch::jobs {
+namespace {
+
+constexpr std::string_view k_job = store::k_job_manual_setup;
+constexpr int k_probe_sessions = 10;
+
+std::string with_commas(std::int64_t n) {
+  auto digits = std::to_string(n);
+  for (auto i = static_cast<long>(digits.size()) - 3; i > 0; i -= 3) {
+    digits.insert(static_cast<std::size_t>(i), ",");
+  }
+  return digits;
+}
+
+std::string markets_text(const std::vector<market::Market>& markets) {
+  std::string out;
+  for (auto m : markets) {
+    out += (out.empty() ? "" : ",") + std::string(market::to_string(m));
+  }
+  return out;
+}
+
+// A failed run before any day was worked on: recorded, summarised, exit 1.
+JobResult fail_early(RunRecorder& run, const std::string& message) {
+  store::RunSummary s;
+  s.outcome = state::RunOutcome::failed;
+  s.message = message;
+  run.finish(s);
+  return {core::ExitCode::failed, "manual_setup: failed: " + message, s};
+}
+
+} // namespace
+
+JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
+                           const IngestSettings& settings, const ManualSetupOptions& options) {
+  store::JobStore jobs(env.db);
+  store::MetaStore meta(env.db);
+  auto now = env.clock.now_kst();
+  if (const int recovered = jobs.recover_stale(store::k_job_daily_update, now); recovered > 0) {
+    spdlog::warn("manual_setup: {} session(s) left running by a stopped process will be retried",
+                 recovered);
+  }
+  RunRecorder run(env, k_job, options.args);
+  const auto calls_before = budget.consumed();
+
+  // 1. The latest published session: probe back from the newest closed session.
+  const auto first_market = settings.markets.front();
+  const auto probe_endpoint = fetch::stock_endpoint(first_market);
+  auto session = last_closed_session(env.calendar, now);
+  Prefetched latest_rows;
+  for (int i = 0; i < k_probe_sessions && latest_rows.empty(); ++i) {
+    auto result = source.stocks(probe_endpoint, session);
+    if (!result) {
+      if (result.failure().kind == fetch::FailureKind::unauthorized ||
+          result.failure().kind == fetch::FailureKind::not_approved) {
+        store::AlertStore(env.db).raise(store::AlertSeverity::critical, k_job, "krx_auth",
+                                        result.failure().message, "krx_auth", now);
+      }
+      return fail_early(run, "finding the latest published session (" +
+                                 std::string(fetch::api_id(probe_endpoint)) + " " +
+                                 core::to_iso(session) + "): " + result.failure().message);
+    }
+    if (result.value().empty()) {
+      spdlog::info("manual_setup: {} has no data yet; trying the session before",
+                   core::to_iso(session));
+      session = env.calendar.previous_business_day(session);
+      continue;
+    }
+    latest_rows[first_market] = std::move(result).value();
+  }
+  if (latest_rows.empty()) {
+    return fail_early(run, "no published session among the " + std::to_string(k_probe_sessions) +
+                               " sessions up to " +
+                               core::to_iso(last_closed_session(env.calendar, now)) + " at " +
+                               source.describe() + "; check the source");
+  }
+  for (auto m : settings.markets) {
+    if (m == first_market) {
+      continue;
+    }
+    auto result = source.stocks(fetch::stock_endpoint(m), session);
+    if (!result) {
+      return fail_early(run, "fetching " + std::string(fetch::api_id(fetch::stock_endpoint(m))) +
+                                 " for " + core::to_iso(session) + ": " + result.failure().message);
+    }
+    latest_rows[m] = std::move(result).value();
+  }
+
+  // 2. The plan.
+  std::map<market::Market, int> universe;
+  int universe_total = 0;
+  for (const auto& [m, rows] : latest_rows) {
+    for (const auto& r : rows) {
+      if (r.market_cap.value_or(0) >= options.min_market_cap) {
+        ++universe[m];
+        ++universe_total;
+      }
+    }
+  }
+  const auto start = env.calendar.business_day_back(session, options.days - 1);
+  const auto window = env.calendar.business_days(start, session);
+  std::vector<core::Date> days;
+  for (const auto& d : window) {
+    const auto rec = jobs.day(store::k_job_daily_update, d);
+    if (!rec || rec->state != state::DayState::succeeded) {
+      days.push_back(d);
+    }
+  }
+  DayIngestor ingestor(env, source, settings, run.id());
+  const auto calls_needed = static_cast<std::int64_t>(days.size()) * ingestor.calls_per_day() -
+                            static_cast<std::int64_t>(latest_rows.size());
+  std::ostringstream plan;
+  plan << "manual_setup plan\n"
+       << "  source            " << source.describe() << "\n"
+       << "  latest session    " << core::to_iso(session) << "\n"
+       << "  universe          " << universe_total
+       << " issues with market cap >= " << with_commas(options.min_market_cap) << " KRW on "
+       << core::to_iso(session) << " (";
+  bool first = true;
+  for (const auto& [m, n] : universe) {
+    plan << (first ? "" : ", ") << market::to_string(m) << " " << n;
+    first = false;
+  }
+  plan << ")\n"
+       << "  backfill          " << window.size() << " sessions " << core::to_iso(start) << ".."
+       << core::to_iso(session) << " (" << window.size() - days.size() << " already stored, "
+       << days.size() << " to fetch)\n"
+       << "  markets stored    " << markets_text(settings.markets) << " (all issues) and their "
+       << "index prices\n";
+  if (source.counts_calls()) {
+    plan << "  KRX calls needed  about " << with_commas(std::max<std::int64_t>(0, calls_needed))
+         << " (limit " << with_commas(budget.limit()) << " per KST day; "
+         << with_commas(budget.remaining()) << " left today)\n";
+  }
+  if (!options.confirm(plan.str())) {
+    store::RunSummary s;
+    s.outcome = state::RunOutcome::skipped;
+    s.message = "cancelled by the operator; nothing was stored";
+    run.finish(s);
+    return {core::ExitCode::ok, "manual_setup: cancelled; nothing was stored", s};
+  }
+
+  // 3. Backfill, oldest first, through the same per-day code as daily_update.
+  const auto recorded_start = history_start(env.db);
+  if (!recorded_start || start < *recorded_start) {
+    meta.set(k_meta_history_start, core::to_iso(start));
+  }
+  const auto recorded_markets = meta.get(k_meta_markets);
+  if (recorded_markets && *recorded_markets != markets_text(settings.markets)) {
+    spdlog::warn("manual_setup: the stored markets change from {} to {}; sessions already "
+                 "complete keep their old markets (reload them with daily_update --from/--to)",
+                 *recorded_markets, markets_text(settings.markets));
+  }
+  meta.set(k_meta_markets, markets_text(settings.markets));
+
+  std::map<core::Date, Prefetched> prefetched;
+  prefetched.emplace(session, std::move(latest_rows));
+  const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, prefetched,
+                                options.progress, k_job);
+
+  // 4. The universe, from the latest session's stored prices.
+  now = env.clock.now_kst();
+  const auto latest_state = jobs.day(store::k_job_daily_update, session);
+  std::string universe_text;
+  if (latest_state && latest_state->state == state::DayState::succeeded) {
+    store::TargetStore targets(env.db);
+    store::Database::Transaction txn(env.db);
+    const auto candidates = targets.candidates(session, options.min_market_cap, settings.markets);
+    const auto change = targets.apply_universe(session, candidates);
+    const bool complete = loop.failed.empty() && !loop.stop_reason && loop.waiting.empty();
+    if (complete) {
+      jobs.set_mark(k_job, session, now);
+    }
+    txn.commit();
+    universe_text = "; target_tickers: " + std::to_string(candidates.size()) + " active (+" +
+                    std::to_string(change.added + change.reactivated) + " -" +
+                    std::to_string(change.deactivated) + ")";
+  }
+  auto result = finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,
+                                  budget.consumed() - calls_before);
+  result.summary += universe_text;
+  return result;
+}
+
+} // namespace krxbatch::jobs
