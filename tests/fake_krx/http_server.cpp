@@ -456,8 +456,9 @@ void HttpServer::serve(int fd) {
     if (parsed != ParseResult::ok || !length || *length > k_max_body) {
       response = parsed == ParseResult::unsupported
                      ? plain_error(501, "chunked request bodies are not supported")
-                 : !length ? plain_error(400, "bad request")
-                           : plain_error(413, "request body too large");
+                 : parsed == ParseResult::bad_request || !length
+                     ? plain_error(400, "bad request")
+                     : plain_error(413, "request body too large");
       answered_early = true;
     } else {
       const std::size_t body_start = head_end + 4;
