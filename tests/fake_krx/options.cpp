@@ -85,7 +85,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv) {
     ("quota-mode", po::value(&quota_mode), "401, 429 or empty (default 429)")
     ("publish-hour", po::value(&publish_hour), "KST hour of the next business day when a session appears (default 8)")
     ("cache-mb", po::value(&cache_mb), "budget for rendered bodies in MiB (default 512)")
-    ("quiet", "no log line per request on stderr")
+    ("log-requests", "log one line per request on stderr")
     ("dump", po::value<std::string>(), "write the bodies of every session in [--from, --to] to DIR and exit")
     ("from", po::value<std::string>(), "first day to dump, YYYY-MM-DD")
     ("to", po::value<std::string>(), "last day to dump, YYYY-MM-DD")
@@ -140,7 +140,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv) {
   o.quota_mode = *mode;
   o.publish_hour = parse_number<int>(publish_hour, "--publish-hour", 0, 23);
   o.cache_mb = parse_number<std::size_t>(cache_mb, "--cache-mb", 0, 1'000'000);
-  o.quiet = vm.count("quiet") != 0;
+  o.log_requests = vm.count("log-requests") != 0;
 
   const bool dump = vm.count("dump") != 0;
   if (!dump && (vm.count("from") != 0 || vm.count("to") != 0 || vm.count("endpoints") != 0)) {

@@ -36,7 +36,7 @@ struct Options {
   QuotaMode quota_mode = QuotaMode::too_many_requests;
   int publish_hour = 8;
   std::size_t cache_mb = 512;
-  bool quiet = false;
+  bool log_requests = false;
   std::optional<DumpOptions> dump;
 };
 

@@ -138,8 +138,11 @@ HttpResponse Service::handle_public(const HttpRequest& request) {
   entry.status = answer.response.delivery == Delivery::reset ? 0 : answer.response.status;
   entry.fault = answer.fault;
   if (m_options.log_requests) {
-    log_line(entry.method + " " + request.target + " -> " + std::to_string(entry.status) +
-             " (auth " + entry.auth + ", fault " + entry.fault + ")");
+    // The path and basDd only: a client might put its key in the query.
+    log_line(entry.method + " " + entry.path +
+             (entry.bas_dd.empty() ? std::string() : " basDd=" + entry.bas_dd) + " -> " +
+             std::to_string(entry.status) + " (auth " + entry.auth + ", fault " + entry.fault +
+             ")");
   }
   m_log.append(std::move(entry));
   return std::move(answer.response);

@@ -36,9 +36,9 @@ struct ServiceOptions {
   std::set<Api> unapproved;            // these answer 401 "Unauthorized API Call"
   std::optional<long> quota;           // calls per fake KST day; nullopt: no limit
   QuotaMode quota_mode = QuotaMode::too_many_requests;
-  int publish_hour = 8;     // KST hour on the next business day at which a session appears
-  core::KstTime now;        // the fake's clock starts here
-  bool log_requests = true; // one line per request on stderr
+  int publish_hour = 8;      // KST hour on the next business day at which a session appears
+  core::KstTime now;         // the fake's clock starts here
+  bool log_requests = false; // one line per request on stderr
 };
 
 class Service {

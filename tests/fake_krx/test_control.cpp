@@ -46,6 +46,20 @@ TEST_SUITE("fake_krx.control") {
     CHECK(Json::parse(fake.requests())[0]["seq"] == 8); // numbering goes on
   }
 
+  TEST_CASE("a key put in the query string is not logged either") {
+    test::FakeKrx fake({"--now", k_late_now});
+    const auto r =
+        fake.request("GET", "/svc/apis/sto/stk_bydd_trd?basDd=20240627&AUTH_KEY=query-secret",
+                     {{"AUTH_KEY", "header-secret"}});
+    CHECK(r.status == 200);
+    const auto log = fake.log();
+    CHECK(log.find("/svc/apis/sto/stk_bydd_trd basDd=20240627 -> 200") != std::string::npos);
+    for (const char* secret : {"query-secret", "header-secret"}) {
+      CHECK(log.find(secret) == std::string::npos);
+      CHECK(fake.requests().find(secret) == std::string::npos);
+    }
+  }
+
   TEST_CASE("past the quota 429 is answered, and the count starts again the next fake day") {
     test::FakeKrx fake({"--now", "2025-03-04T12:00:00+09:00", "--quota", "2"});
     CHECK(fake.api(k_stk, "20240627").status == 200);

@@ -132,7 +132,7 @@ TEST_SUITE("fake_krx.market") {
 
   TEST_CASE("the full-size market starts and answers") {
     test::FakeKrx fake(
-        {"--now", k_late_now, "--kospi", "950", "--kosdaq", "1750", "--konex", "130", "--quiet"});
+        {"--now", k_late_now, "--kospi", "950", "--kosdaq", "1750", "--konex", "130"});
     CHECK(fetch_rows(fake, k_stk, "20230102").size() == 950);
     CHECK(fetch_rows(fake, k_ksq, "20230102").size() == 1750);
     CHECK(fetch_rows(fake, k_knx, "20230102").size() == 130);

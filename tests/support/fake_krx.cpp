@@ -10,7 +10,8 @@ std::filesystem::path fake_krx_binary() {
 }
 
 FakeKrx::FakeKrx(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {fake_krx_binary().string(), "--port", "0"};
+  // Its stderr goes to a file, so a line per request can never block it.
+  std::vector<std::string> argv = {fake_krx_binary().string(), "--port", "0", "--log-requests"};
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions options;
   options.stdout_pipe = true;

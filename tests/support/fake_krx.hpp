@@ -24,7 +24,7 @@ inline constexpr std::string_view k_test_auth_key = "test-key";
 
 class FakeKrx {
 public:
-  // Starts `fake_krx --port 0 <args>` and waits for its "listening" line. Throws
+  // Starts `fake_krx --port 0 --log-requests <args>` and waits for its "listening" line. Throws
   // std::runtime_error with the server's stderr when it exits instead.
   explicit FakeKrx(const std::vector<std::string>& args = {});
   ~FakeKrx();
