@@ -485,6 +485,9 @@ void HttpServer::serve(int fd) {
         response = plain_error(500, std::string("internal error: ") + e.what());
       }
     }
+    if (!response.body) {
+      response.body = std::make_shared<const std::string>(); // a handler's oversight: send none
+    }
     if (response.delay.count() > 0 && !wait_before_answer(response.delay)) {
       break; // the server is stopping: the delayed answer is abandoned
     }
