@@ -425,7 +425,10 @@ void HttpServer::shut_down_connections() {
 
 bool HttpServer::wait_before_answer(std::chrono::milliseconds delay) {
   std::unique_lock lock(m_mutex);
-  return !m_stopping_cv.wait_for(lock, delay, [this] { return m_stopping; });
+  const auto generation = m_release_generation;
+  m_stopping_cv.wait_for(lock, delay,
+                         [&] { return m_stopping || m_release_generation != generation; });
+  return !m_stopping;
 }
 
 void HttpServer::serve(int fd) {
@@ -487,6 +490,13 @@ void HttpServer::serve(int fd) {
     }
     if (!response.body) {
       response.body = std::make_shared<const std::string>(); // a handler's oversight: send none
+    }
+    if (response.release_delays) {
+      {
+        const std::lock_guard lock(m_mutex);
+        ++m_release_generation;
+      }
+      m_stopping_cv.notify_all();
     }
     if (response.delay.count() > 0 && !wait_before_answer(response.delay)) {
       break; // the server is stopping: the delayed answer is abandoned

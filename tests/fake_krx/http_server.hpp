@@ -61,6 +61,7 @@ struct HttpResponse {
   std::chrono::milliseconds delay{0}; // wait this long before answering
   bool close = false;                 // close the connection after this response
   bool stop_server = false;           // stop the server once this response is sent
+  bool release_delays = false;        // answer every delayed response now (POST /_fake/release)
 
   static HttpResponse text(int status, std::string_view content_type, std::string body);
   static HttpResponse shared(int status, std::string_view content_type,
@@ -112,9 +113,10 @@ private:
   std::uint16_t m_port = 0;
   std::string m_host;
 
-  std::mutex m_mutex; // guards the three below
+  std::mutex m_mutex; // guards the four below
   std::set<int> m_open_fds;
   bool m_stopping = false;
+  std::uint64_t m_release_generation = 0; // bumped by release_delays
   std::condition_variable m_stopping_cv;
   std::list<Worker> m_workers; // touched by run() only
 };

@@ -288,8 +288,17 @@ HttpResponse Service::handle_control(const HttpRequest& request) {
     r.stop_server = true;
     return r;
   }
+  if (what == "release") {
+    if (request.method != "POST") {
+      return json_error(405, "use POST /_fake/release");
+    }
+    log_line("releasing delayed answers (POST /_fake/release)");
+    auto r = json_response(200, R"({"released":true})");
+    r.release_delays = true;
+    return r;
+  }
   return json_error(404, "no control endpoint " + request.path +
-                             " (clock, faults, requests, quota, stats, shutdown)");
+                             " (clock, faults, requests, quota, stats, release, shutdown)");
 }
 
 HttpResponse Service::control_clock(const HttpRequest& request) {

@@ -200,3 +200,21 @@ TEST_SUITE("fake_krx.faults") {
     CHECK(fake.api(k_stk, "20240627").status == 200);
   }
 }
+
+TEST_SUITE("fake_krx.faults") {
+  TEST_CASE("release sends a held delayed answer at once, unchanged") {
+    test::FakeKrx fake({"--now", k_late_now});
+    const auto normal = normal_body(fake);
+    fake.clear_requests();
+    fake.add_faults(R"({"api":"stk_bydd_trd","fault":"delay","ms":600000})");
+    test::HttpConnection slow("127.0.0.1", fake.port());
+    REQUIRE(
+        slow.send_request("GET", "/svc/apis/sto/stk_bydd_trd?basDd=20240627", {{"AUTH_KEY", "k"}}));
+    fake.wait_for_request("stk_bydd_trd", "20240627");
+    fake.release_delays();
+    const auto r = slow.read_response();
+    CHECK(r.complete);
+    CHECK(r.status == 200);
+    CHECK(r.body == normal);
+  }
+}

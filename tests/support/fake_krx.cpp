@@ -1,7 +1,11 @@
 #include "fake_krx.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <chrono>
 #include <csignal>
 #include <stdexcept>
+#include <thread>
 
 namespace krxbatch::test {
 
@@ -94,6 +98,27 @@ void FakeKrx::set_quota(std::string_view query) const {
 
 std::string FakeKrx::stats() const {
   return control("GET", "/_fake/stats");
+}
+
+void FakeKrx::release_delays() const {
+  control("POST", "/_fake/release");
+}
+
+void FakeKrx::wait_for_request(std::string_view api, std::string_view bas_dd,
+                               std::chrono::milliseconds timeout) const {
+  // Polls the log for an observable condition (the request arrived); the pause between polls
+  // only keeps the poll from spinning.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& entry : nlohmann::json::parse(requests())) {
+      if (entry.value("api", "") == api && entry.value("basDd", "") == bas_dd) {
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  throw std::runtime_error("fake_krx: no request for " + std::string(api) +
+                           " basDd=" + std::string(bas_dd) + " arrived in time");
 }
 
 ProcessResult FakeKrx::stop() {
