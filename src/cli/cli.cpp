@@ -105,7 +105,8 @@ int run(int argc, const char* const* argv) {
   try {
     return dispatch(argc, argv);
   } catch (const core::Error& e) {
-    std::cerr << "krxbatch: error: " << util::redact(e.what()) << "\n";
+    const char* what = e.code() == core::ExitCode::locked ? "skipped" : "error";
+    std::cerr << "krxbatch: " << what << ": " << util::redact(e.what()) << "\n";
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::cerr << "krxbatch: internal error: " << util::redact(e.what())

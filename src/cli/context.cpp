@@ -19,6 +19,10 @@ po::options_description global_options_description(GlobalOptions& out) {
        po::value<std::string>()->notifier([&out](const std::string& v) { out.holidays = v; }),
        "directory of KRX holiday files (env KRXBATCH_HOLIDAYS; default: found next to the "
        "binary or in the source tree)") //
+      ("source",
+       po::value<std::string>()->notifier([&out](const std::string& v) { out.source = v; }),
+       "market data: krx (the KRX Open API, default) or replay:DIR (saved responses named "
+       "like stk_bydd_trd_20240105.json; env KRXBATCH_SOURCE)") //
       ("log-level", po::value<std::string>(&out.log_level)->default_value("info"),
        "trace, debug, info, warn, error or off") //
       ("json", po::bool_switch(&out.json), "print data as JSON where the command outputs data");
@@ -37,6 +41,16 @@ const calendar::Calendar& Context::calendar() {
     m_calendar.emplace(calendar::Calendar::load(calendar::find_holidays_dir(m_options.holidays)));
   }
   return *m_calendar;
+}
+
+std::string Context::source_spec() const {
+  if (m_options.source) {
+    return *m_options.source;
+  }
+  if (const char* env = std::getenv("KRXBATCH_SOURCE"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return "krx";
 }
 
 std::filesystem::path Context::db_path() const {

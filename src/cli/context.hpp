@@ -24,6 +24,7 @@ struct GlobalOptions {
   std::optional<std::string> db;       // --db, else env KRXBATCH_DB, else data/krxbatch.db
   std::optional<std::string> now;      // --now, else env KRXBATCH_NOW
   std::optional<std::string> holidays; // --holidays, else env KRXBATCH_HOLIDAYS, else found
+  std::optional<std::string> source;   // --source, else env KRXBATCH_SOURCE, else "krx"
   std::string log_level = "info";
   bool json = false;
 };
@@ -42,6 +43,8 @@ public:
   const util::Clock& clock();
   const calendar::Calendar& calendar();
   std::filesystem::path db_path() const;
+  // The market data source spec: "krx" or "replay:DIR".
+  std::string source_spec() const;
   // Opens the database (creating it and its schema when absent).
   store::Database& database();
 

@@ -1,6 +1,7 @@
 #include "krxbatch/jobs/daily_update.hpp"
 
 #include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/store/price_store.hpp"
 
 #include "ingest_loop.hpp"
 
@@ -72,10 +73,33 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
                               "daily_update); run `krxbatch manual_setup` first, or load a "
                               "range with `krxbatch daily_update --from YYYY-MM-DD`");
     }
-    CatchUpInput input{mark, start_recorded, last_closed, all_states(jobs), options.max_days};
+    auto states = all_states(jobs);
+    // A session recorded complete after the mark must also have its rows: if someone deleted
+    // them (or restored an older file), it is fetched again.
+    const auto first = mark ? env.calendar.next_business_day(*mark) : *start_recorded;
+    std::vector<core::Date> vanished;
+    if (first <= last_closed) {
+      const auto present =
+          store::PriceStore(env.db).complete_sessions(first, last_closed, settings.markets);
+      for (auto& [d, s] : states) {
+        if (d >= first && s == state::DayState::succeeded && !present.contains(d)) {
+          s = state::DayState::pending;
+          vanished.push_back(d);
+        }
+      }
+    }
+    CatchUpInput input{mark, start_recorded, last_closed, std::move(states), options.max_days};
     auto plan = plan_catch_up(env.calendar, input);
     days = std::move(plan.days);
     left_for_later = plan.left_for_later;
+    for (const auto& d : vanished) {
+      if (std::find(days.begin(), days.end(), d) != days.end()) {
+        spdlog::warn("daily_update: {} was recorded complete but its rows are missing; fetching "
+                     "it again",
+                     core::to_iso(d));
+        jobs.apply(k_job, d, state::DayEvent::reload, now);
+      }
+    }
   }
 
   RunRecorder run(env, k_job, options.args);

@@ -2,6 +2,9 @@
 
 #include "sqlite_access.hpp"
 
+#include <algorithm>
+#include <map>
+
 namespace krxbatch::store {
 
 struct PriceStore::Statements {
@@ -144,6 +147,32 @@ std::vector<core::Date> PriceStore::stored_sessions(const core::Date& from,
     while (st.executeStep()) {
       if (auto d = core::parse_iso_date(st.getColumn(0).getString())) {
         out.push_back(*d);
+      }
+    }
+    return out;
+  });
+}
+
+std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const core::Date& to,
+                                                   std::span<const market::Market> markets) const {
+  return guarded(m_db, "reading stored sessions", [&] {
+    // One index-only pass over (trade_date, market).
+    SQLite::Statement st(m_db.impl().db, "SELECT DISTINCT trade_date, market FROM daily_prices "
+                                         "WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date");
+    st.bind(1, core::to_iso(from));
+    st.bind(2, core::to_iso(to));
+    std::map<core::Date, std::size_t> found;
+    while (st.executeStep()) {
+      const auto d = core::parse_iso_date(st.getColumn(0).getString());
+      const auto m = market::parse_market(st.getColumn(1).getString());
+      if (d && m && std::find(markets.begin(), markets.end(), *m) != markets.end()) {
+        ++found[*d];
+      }
+    }
+    std::set<core::Date> out;
+    for (const auto& [d, n] : found) {
+      if (n == markets.size()) {
+        out.insert(d);
       }
     }
     return out;

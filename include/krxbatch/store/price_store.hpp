@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -49,6 +50,9 @@ public:
   std::size_t row_count(const core::Date& day, market::Market market) const;
   // The sessions that have at least one price row, in [from, to], ascending.
   std::vector<core::Date> stored_sessions(const core::Date& from, const core::Date& to) const;
+  // The sessions in [from, to] that have price rows for every one of `markets`.
+  std::set<core::Date> complete_sessions(const core::Date& from, const core::Date& to,
+                                         std::span<const market::Market> markets) const;
   std::vector<QualityIssue> quality_issues(const core::Date& from, const core::Date& to) const;
 
 private:
