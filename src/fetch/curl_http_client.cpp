@@ -128,20 +128,6 @@ std::optional<UrlParts> url_parts(const std::string& url) {
   return parts;
 }
 
-// A redirect that keeps the key on the same server: same host and port, same scheme or an
-// upgrade from http to https (the port then changes only if it was the default one).
-bool same_server(const std::string& from, const std::string& to) {
-  const auto a = url_parts(from);
-  const auto b = url_parts(to);
-  if (!a || !b || a->host != b->host) {
-    return false;
-  }
-  if (a->scheme == b->scheme) {
-    return a->port == b->port;
-  }
-  return a->scheme == "http" && b->scheme == "https" && a->port == "80" && b->port == "443";
-}
-
 TransportError classify(CURLcode code, long os_errno) {
   switch (code) {
   case CURLE_OPERATION_TIMEDOUT:
@@ -241,7 +227,7 @@ private:
       }
       const auto& response = result.value();
       if (response.status < 300 || response.status >= 400 || response.location.empty() ||
-          hop == k_max_redirects || !same_server(current, response.location)) {
+          hop == k_max_redirects || !is_same_server_redirect(current, response.location)) {
         return result;
       }
       spdlog::debug("HTTP {}: following the redirect to {}", response.status,
@@ -306,6 +292,18 @@ HttpResult CurlHttpClient::get(const std::string& url, std::span<const HttpHeade
 
 std::size_t CurlHttpClient::connections_opened() const {
   return m_impl->connections_opened();
+}
+
+bool is_same_server_redirect(const std::string& from, const std::string& to) {
+  const auto a = url_parts(from);
+  const auto b = url_parts(to);
+  if (!a || !b || a->host != b->host) {
+    return false;
+  }
+  if (a->scheme == b->scheme) {
+    return a->port == b->port;
+  }
+  return a->scheme == "http" && b->scheme == "https" && a->port == "80" && b->port == "443";
 }
 
 std::string_view user_agent() {

@@ -2,7 +2,7 @@
 #include "krxbatch/fetch/open_api_source.hpp"
 #include "krxbatch/util/log.hpp"
 
-#include "fetch_fakes.hpp"
+#include "../support/fetch_fakes.hpp"
 #include "support.hpp"
 
 #include <doctest/doctest.h>

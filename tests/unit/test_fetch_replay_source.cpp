@@ -1,12 +1,16 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/replay_source.hpp"
+#include "krxbatch/market/validation.hpp"
 
 #include "support.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 using namespace krxbatch;
 using fetch::Endpoint;
@@ -91,6 +95,41 @@ TEST_SUITE("fetch.replay_source") {
     const auto file = dir.write("file.json", "{}");
     CHECK_THROWS_WITH_AS(fetch::ReplaySource{file}, doctest::Contains("not a directory"),
                          core::Error);
+  }
+
+  TEST_CASE("replays every day of the bundled sample market with no validation error") {
+    const auto dir = std::filesystem::path(KRXBATCH_SOURCE_DIR) / "data" / "sample";
+    REQUIRE(std::filesystem::is_directory(dir));
+    std::vector<core::Date> days;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      const auto name = entry.path().filename().string(); // stk_bydd_trd_YYYYMMDD.json
+      if (name.rfind("stk_bydd_trd_", 0) == 0) {
+        days.push_back(*core::parse_basdd(name.substr(13, 8)));
+      }
+    }
+    std::sort(days.begin(), days.end());
+    REQUIRE(days.size() > 100);
+    fetch::ReplaySource source(dir);
+    std::size_t rows_seen = 0;
+    for (const auto m : {market::Market::kospi, market::Market::kosdaq}) {
+      std::optional<std::size_t> previous;
+      for (const auto& day : days) {
+        CAPTURE(core::to_iso(day));
+        const auto rows = source.stocks(fetch::stock_endpoint(m), day);
+        REQUIRE(rows.ok());
+        REQUIRE_FALSE(rows.value().empty());
+        const auto report = market::validate_stocks(day, m, rows.value(), previous);
+        REQUIRE_MESSAGE(!report.has_errors(), report.first_error());
+        previous = rows.value().size();
+        rows_seen += rows.value().size();
+      }
+    }
+    for (const auto& day : days) {
+      const auto index = source.indices(Endpoint::kospi_index, day);
+      REQUIRE(index.ok());
+      REQUIRE_FALSE(market::validate_indices(day, index.value()).has_errors());
+    }
+    CHECK(rows_seen > days.size() * 2);
   }
 
   TEST_CASE("replays the real captured answers of 2024-01-05") {

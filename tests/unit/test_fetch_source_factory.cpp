@@ -1,7 +1,7 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/source_factory.hpp"
 
-#include "fetch_fakes.hpp"
+#include "../support/fetch_fakes.hpp"
 #include "support.hpp"
 
 #include <doctest/doctest.h>

@@ -7,7 +7,9 @@
 // same scheme-or-upgrade, host and port (at most 3 hops): request headers carry the KRX key and
 // must never be sent to another host; a redirect elsewhere comes back as the 3xx response with
 // its Location. At trace log level libcurl's connection notes and the response headers are
-// logged; request headers never are.
+// logged; request headers never are. Note that libcurl re-sends a request once, on a new
+// connection, when a reused connection dies before any byte of the answer: one get() can then
+// be two requests on the wire.
 //
 // libcurl is initialised globally, once per process, by the first client constructed (the
 // only place that does it). A client is used from one thread at a time; distinct clients may
@@ -19,6 +21,8 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace krxbatch::fetch {
 
@@ -45,6 +49,11 @@ private:
   class Impl;
   std::unique_ptr<Impl> m_impl;
 };
+
+// Whether CurlHttpClient follows a redirect from `from` to `to`: same host and port, and the
+// same scheme or an http -> https upgrade between the default ports. False when either URL
+// does not parse.
+bool is_same_server_redirect(const std::string& from, const std::string& to);
 
 // "krxbatch/<version>", the User-Agent sent with every request.
 std::string_view user_agent();

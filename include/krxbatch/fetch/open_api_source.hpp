@@ -3,7 +3,11 @@
 // One call is `GET {base}/svc/apis/{api_path}?basDd=YYYYMMDD` with the header `AUTH_KEY: <key>`.
 // Before every HTTP attempt (retries included) the CallBudget is asked; a refusal ends the call
 // with quota_exhausted. Failed attempts are retried per RetryPolicy, waiting through the
-// injected Sleeper. Bodies go through market::parse_*_rows.
+// injected Sleeper. Bodies go through market::parse_*_rows. A 200 with rows whose values are
+// wrong (BodyProblem::bad_value) is not retried: KRX would send the same answer again.
+// Known limit of the count: libcurl re-sends a request by itself, once, when a kept-alive
+// connection turns out dead before any byte of the answer; that re-send is not asked of the
+// budget, so a budget should keep a small margin below KRX's 10,000.
 //
 // The key is registered with util::register_secret() on construction and is never put in a
 // message or a log line by this class (server-provided text is redacted too, in case a server

@@ -1,17 +1,15 @@
-// Test doubles for the fetch layer: a scripted HttpClient, a counting CallBudget, a recording
-// sleeper and a log capture that bypasses redaction (tests only).
+// Test doubles for the fetch layer: a scripted HttpClient, a counting CallBudget and a recording
+// sleeper (tests only).
 #pragma once
 
 #include "krxbatch/fetch/http_client.hpp"
 #include "krxbatch/fetch/market_source.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
+#include "log_capture.hpp"
 
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -78,28 +76,6 @@ struct RecordingSleeper {
   std::shared_ptr<std::vector<std::chrono::milliseconds>> waits =
       std::make_shared<std::vector<std::chrono::milliseconds>>();
   void operator()(std::chrono::milliseconds wait) const { waits->push_back(wait); }
-};
-
-// Sends every log line, at `level` and above, to a string for the scope's duration, through a
-// plain sink: what this shows is what the code logged, before any redaction.
-class LogCapture {
-public:
-  explicit LogCapture(spdlog::level::level_enum level = spdlog::level::trace)
-      : m_previous(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(m_out);
-    auto logger = std::make_shared<spdlog::logger>("capture", std::move(sink));
-    logger->set_level(level);
-    spdlog::set_default_logger(std::move(logger));
-  }
-  ~LogCapture() { spdlog::set_default_logger(m_previous); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-
-  std::string text() const { return m_out.str(); }
-
-private:
-  std::ostringstream m_out;
-  std::shared_ptr<spdlog::logger> m_previous;
 };
 
 } // namespace krxbatch::test
