@@ -8,12 +8,15 @@
 #include "support/fake_krx.hpp"
 #include "support/fetch_fakes.hpp"
 #include "support/log_capture.hpp"
+#include "support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <memory>
 #include <netinet/in.h>
 #include <string>
@@ -155,6 +158,47 @@ TEST_SUITE("fetch.curl_http_client") {
     ::close(fd);
     REQUIRE(transport_kind(r) == "connection_refused");
     CHECK(r.failure().message.find(port) != std::string::npos);
+  }
+
+  TEST_CASE("refuses a server whose certificate is not trusted") {
+    // openssl's own TLS test server with a fresh self-signed certificate: TLS verification is
+    // always on, so the handshake must fail (fake_krx speaks plain HTTP only).
+    const auto which = test::run({"/bin/sh", "-c", "command -v openssl"});
+    if (which.exit_code != 0) {
+      MESSAGE("not run: the openssl command is not installed");
+      return;
+    }
+    const auto openssl = which.out.substr(0, which.out.find('\n'));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("krxbatch-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto cert = (dir / "cert.pem").string();
+    const auto key = (dir / "key.pem").string();
+    const auto made =
+        test::run({openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                   cert, "-days", "1", "-subj", "/CN=127.0.0.1"});
+    REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+    test::SpawnOptions options;
+    options.stdout_pipe = true;
+    auto server = test::Child::spawn({openssl, "s_server", "-accept", "127.0.0.1:0", "-cert", cert,
+                                      "-key", key, "-www", "-naccept", "1"},
+                                     options);
+    std::string port;
+    while (const auto line = server.read_line()) {
+      if (line->rfind("ACCEPT 127.0.0.1:", 0) == 0) {
+        port = line->substr(17);
+        break;
+      }
+    }
+    REQUIRE_FALSE(port.empty());
+    fetch::CurlHttpClient client;
+    const auto r =
+        client.get("https://127.0.0.1:" + port + "/svc/apis/sto/stk_bydd_trd", k_test_key);
+    server.kill(SIGTERM);
+    (void)server.wait();
+    std::filesystem::remove_all(dir);
+    REQUIRE(transport_kind(r) == "tls");
+    CHECK(r.failure().message.find("certificate") != std::string::npos);
   }
 }
 
