@@ -112,6 +112,12 @@ core::Result<BarsCsv, BarsCsvError> parse_bars_csv(std::string_view text) {
 void append_indicators_csv(std::string& out, const std::vector<std::string_view>& lines,
                            const IndicatorSeries& indicators, std::size_t columns) {
   assert(columns <= k_indicator_count && indicators.size() == lines.size());
+  // One reservation: a cell takes at most 25 characters with its comma.
+  std::size_t input_size = 0;
+  for (const auto line : lines) {
+    input_size += line.size() + 1;
+  }
+  out.reserve(out.size() + 512 + input_size + lines.size() * columns * 25);
   out += k_bars_csv_header;
   for (std::size_t c = 0; c < columns; ++c) {
     out += ',';

@@ -69,6 +69,7 @@ struct Command {
 };
 
 int run_calendar(Context& context, const Args& args);
+int run_indicators(Context& context, const Args& args);
 int run_status(Context& context, const Args& args);
 
 } // namespace krxbatch::cli
