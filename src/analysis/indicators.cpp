@@ -319,8 +319,9 @@ void stoch_and_willr(const double* high, const double* low, const double* close,
   bool scanned = false;
   double k_total = 0.0;
   double d_total = 0.0;
-  std::array<double, k_smooth> fast_ring{};
-  std::array<double, k_smooth> slow_ring{};
+  // The last two values of fast and slow %K: what each SMA(3) drops next.
+  std::array<double, k_smooth - 1> fast_k_back{};
+  std::array<double, k_smooth - 1> slow_k_back{};
   for (std::size_t t = k_period - 1; t < n; ++t) {
     const std::size_t trailing = t + 1 - k_period;
     if (!scanned || lowest_idx < trailing) {
@@ -357,24 +358,20 @@ void stoch_and_willr(const double* high, const double* low, const double* close,
     const double k_diff = range / 100.0;
     const double fast_k = k_diff != 0.0 ? (close[t] - lowest) / k_diff : 0.0;
 
-    // Row r = t − 13 of fast %K; slow %K exists from r = 2, slow %D from r = 4.
-    const std::size_t r = t + 1 - k_period;
+    // fast %K exists from row 13, slow %K from row 15, slow %D from row 17.
     k_total += fast_k;
-    fast_ring[r % k_smooth] = fast_k;
-    if (r + 1 < k_smooth) {
-      continue;
+    if (t >= k_period - 1 + k_smooth - 1) {
+      const double sk = k_total / smooth_divisor;
+      k_total -= fast_k_back[1];
+      d_total += sk;
+      if (t >= k_period - 1 + 2 * (k_smooth - 1)) {
+        slow_k[t] = sk;
+        slow_d[t] = d_total / smooth_divisor;
+        d_total -= slow_k_back[1];
+      }
+      slow_k_back = {sk, slow_k_back[0]};
     }
-    const double sk = k_total / smooth_divisor;
-    k_total -= fast_ring[(r + 1) % k_smooth];
-    const std::size_t q = r + 1 - k_smooth; // row of slow %K
-    d_total += sk;
-    slow_ring[q % k_smooth] = sk;
-    if (q + 1 < k_smooth) {
-      continue;
-    }
-    slow_k[t] = sk;
-    slow_d[t] = d_total / smooth_divisor;
-    d_total -= slow_ring[(q + 1) % k_smooth];
+    fast_k_back = {fast_k, fast_k_back[0]};
   }
 }
 
@@ -408,8 +405,8 @@ void mfi(const double* high, const double* low, const double* close, const doubl
   double pos = 0.0;
   double neg = 0.0;
   double prev_tp = typical_price(high, low, close, 0);
-  for (std::size_t t = 1; t < n; ++t) {
-    const std::size_t slot = (t - 1) % k_period;
+  std::size_t slot = 0; // (t − 1) mod 14
+  for (std::size_t t = 1; t < n; ++t, slot = slot + 1 == k_period ? 0 : slot + 1) {
     if (t > k_period) {
       pos -= pos_ring[slot];
       neg -= neg_ring[slot];
@@ -435,9 +432,13 @@ void mfi(const double* high, const double* low, const double* close, const doubl
 }
 
 // TA_CCI(20): the mean and the mean absolute deviation are recomputed over the window for
-// every bar, summing in circular-buffer order (slot = row mod 20) as TA-Lib does.
+// every bar, summing in circular-buffer order (slot = row mod 20) as TA-Lib does. Those sums
+// are chains of 20 dependent additions, the slowest part of the whole set; to overlap them
+// without changing their order, bars go in blocks of k_lanes, each bar's window being one
+// lane of `lanes` (lanes[slot][k] is slot `slot` of the window of bar t+k).
 void cci(const double* high, const double* low, const double* close, std::size_t n, double* out) {
   constexpr std::size_t k_period = 20;
+  constexpr std::size_t k_lanes = 4;
   if (n < k_period) {
     return;
   }
@@ -446,7 +447,48 @@ void cci(const double* high, const double* low, const double* close, std::size_t
   for (std::size_t t = 0; t + 1 < k_period; ++t) {
     ring[t] = typical_price(high, low, close, t);
   }
-  for (std::size_t t = k_period - 1; t < n; ++t) {
+  auto value = [divisor](double last, double average, double deviation) {
+    const double distance = last - average;
+    return (distance != 0.0 && deviation != 0.0) ? distance / (0.015 * (deviation / divisor)) : 0.0;
+  };
+  std::size_t t = k_period - 1;
+  std::array<std::array<double, k_lanes>, k_period> lanes{};
+  for (; t + k_lanes <= n; t += k_lanes) {
+    std::array<double, k_lanes> last{};
+    for (std::size_t k = 0; k < k_lanes; ++k) {
+      last[k] = typical_price(high, low, close, t + k);
+      ring[(t + k) % k_period] = last[k];
+    }
+    // Lane k sees the newest values of bars up to t+k only: older slots of later bars in the
+    // block still hold the values of 20 rows back.
+    for (std::size_t slot = 0; slot < k_period; ++slot) {
+      lanes[slot].fill(ring[slot]);
+    }
+    for (std::size_t k = 0; k + 1 < k_lanes; ++k) {
+      for (std::size_t later = k + 1; later < k_lanes; ++later) {
+        lanes[(t + later) % k_period][k] = typical_price(high, low, close, t + later - k_period);
+      }
+    }
+    std::array<double, k_lanes> average{};
+    for (const auto& slot : lanes) {
+      for (std::size_t k = 0; k < k_lanes; ++k) {
+        average[k] += slot[k];
+      }
+    }
+    for (auto& a : average) {
+      a /= divisor;
+    }
+    std::array<double, k_lanes> deviation{};
+    for (const auto& slot : lanes) {
+      for (std::size_t k = 0; k < k_lanes; ++k) {
+        deviation[k] += std::fabs(slot[k] - average[k]);
+      }
+    }
+    for (std::size_t k = 0; k < k_lanes; ++k) {
+      out[t + k] = value(last[k], average[k], deviation[k]);
+    }
+  }
+  for (; t < n; ++t) {
     const double last = typical_price(high, low, close, t);
     ring[t % k_period] = last;
     double average = 0.0;
@@ -458,9 +500,7 @@ void cci(const double* high, const double* low, const double* close, std::size_t
     for (const double v : ring) {
       deviation += std::fabs(v - average);
     }
-    const double distance = last - average;
-    out[t] =
-        (distance != 0.0 && deviation != 0.0) ? distance / (0.015 * (deviation / divisor)) : 0.0;
+    out[t] = value(last, average, deviation);
   }
 }
 
