@@ -39,6 +39,25 @@ double true_range(const double* high, const double* low, const double* close, st
   return greatest;
 }
 
+// Directional movement of bar t >= 1 as ADX and ±DI define it: −DM = L_{t−1} − L_t when that
+// is positive and larger than the up move, +DM = H_t − H_{t−1} when that is positive and
+// larger than the down move; otherwise (equal moves included) both are 0.
+struct DirectionalMove {
+  double plus = 0.0;
+  double minus = 0.0;
+};
+DirectionalMove directional_move(const double* high, const double* low, std::size_t t) {
+  const double up = high[t] - high[t - 1];
+  const double down = low[t - 1] - low[t];
+  if (down > 0 && up < down) {
+    return {0.0, down};
+  }
+  if (up > 0 && up > down) {
+    return {up, 0.0};
+  }
+  return {};
+}
+
 // Typical price as MFI and CCI compute it.
 double typical_price(const double* high, const double* low, const double* close, std::size_t t) {
   return (high[t] + low[t] + close[t]) / 3.0;
@@ -239,34 +258,27 @@ void adx_and_di(const double* high, const double* low, const double* close, std:
   }
   const auto divisor = static_cast<double>(k_period);
   const auto keep = static_cast<double>(k_period - 1);
+  // TA-Lib adds a DM only on the bars that have one; adding 0 instead is exact.
   double plus_dm = 0.0;
   double minus_dm = 0.0;
   double tr = 0.0;
   for (std::size_t t = 1; t < k_period; ++t) {
-    const double up = high[t] - high[t - 1];
-    const double down = low[t - 1] - low[t];
-    if (down > 0 && up < down) {
-      minus_dm += down;
-    } else if (up > 0 && up > down) {
-      plus_dm += up;
-    }
+    const auto dm = directional_move(high, low, t);
+    plus_dm += dm.plus;
+    minus_dm += dm.minus;
     tr += true_range(high, low, close, t);
   }
   double sum_dx = 0.0;
   double a = 0.0;
   const std::size_t adx_start = 2 * k_period - 1;
   for (std::size_t t = k_period; t < n; ++t) {
-    const double up = high[t] - high[t - 1];
-    const double down = low[t - 1] - low[t];
+    const auto dm = directional_move(high, low, t);
     minus_dm -= minus_dm / divisor;
     plus_dm -= plus_dm / divisor;
-    if (down > 0 && up < down) {
-      minus_dm += down;
-    } else if (up > 0 && up > down) {
-      plus_dm += up;
-    }
+    minus_dm += dm.minus;
+    plus_dm += dm.plus;
     tr = tr - (tr / divisor) + true_range(high, low, close, t);
-    double dx = 0.0;
+    double dx = 0.0; // stays 0 (and is skipped) when TR or the DI sum is zero
     bool has_dx = false;
     if (is_zero(tr)) {
       plus_di[t] = 0.0;
@@ -283,21 +295,16 @@ void adx_and_di(const double* high, const double* low, const double* close, std:
       }
     }
     if (t < adx_start) {
-      if (has_dx) {
-        sum_dx += dx;
-      }
-    } else if (t == adx_start) {
-      if (has_dx) {
-        sum_dx += dx;
-      }
-      a = sum_dx / divisor;
-      adx[t] = a;
-    } else {
-      if (has_dx) {
-        a = ((a * keep) + dx) / divisor;
-      }
-      adx[t] = a;
+      sum_dx += dx;
+      continue;
     }
+    if (t == adx_start) {
+      sum_dx += dx;
+      a = sum_dx / divisor;
+    } else if (has_dx) {
+      a = ((a * keep) + dx) / divisor;
+    }
+    adx[t] = a;
   }
 }
 
@@ -447,26 +454,23 @@ void cci(const double* high, const double* low, const double* close, std::size_t
   for (std::size_t t = 0; t + 1 < k_period; ++t) {
     ring[t] = typical_price(high, low, close, t);
   }
-  auto value = [divisor](double last, double average, double deviation) {
-    const double distance = last - average;
-    return (distance != 0.0 && deviation != 0.0) ? distance / (0.015 * (deviation / divisor)) : 0.0;
-  };
-  std::size_t t = k_period - 1;
   std::array<std::array<double, k_lanes>, k_period> lanes{};
-  for (; t + k_lanes <= n; t += k_lanes) {
+  for (std::size_t t = k_period - 1; t < n; t += k_lanes) {
+    const std::size_t m = std::min(k_lanes, n - t); // bars in this block
     std::array<double, k_lanes> last{};
-    for (std::size_t k = 0; k < k_lanes; ++k) {
+    for (std::size_t k = 0; k < m; ++k) {
       last[k] = typical_price(high, low, close, t + k);
       ring[(t + k) % k_period] = last[k];
     }
-    // Lane k sees the newest values of bars up to t+k only: older slots of later bars in the
-    // block still hold the values of 20 rows back.
+    // Lane k sees the newest values of bars up to t+k only: the slots of later bars in the
+    // block still hold the values of 20 rows back. Lanes from m on are unused.
     for (std::size_t slot = 0; slot < k_period; ++slot) {
       lanes[slot].fill(ring[slot]);
     }
-    for (std::size_t k = 0; k + 1 < k_lanes; ++k) {
-      for (std::size_t later = k + 1; later < k_lanes; ++later) {
-        lanes[(t + later) % k_period][k] = typical_price(high, low, close, t + later - k_period);
+    for (std::size_t later = 1; later < m; ++later) {
+      const double older = typical_price(high, low, close, t + later - k_period);
+      for (std::size_t k = 0; k < later; ++k) {
+        lanes[(t + later) % k_period][k] = older;
       }
     }
     std::array<double, k_lanes> average{};
@@ -484,23 +488,12 @@ void cci(const double* high, const double* low, const double* close, std::size_t
         deviation[k] += std::fabs(slot[k] - average[k]);
       }
     }
-    for (std::size_t k = 0; k < k_lanes; ++k) {
-      out[t + k] = value(last[k], average[k], deviation[k]);
+    for (std::size_t k = 0; k < m; ++k) {
+      const double distance = last[k] - average[k];
+      out[t + k] = (distance != 0.0 && deviation[k] != 0.0)
+                       ? distance / (0.015 * (deviation[k] / divisor))
+                       : 0.0;
     }
-  }
-  for (; t < n; ++t) {
-    const double last = typical_price(high, low, close, t);
-    ring[t % k_period] = last;
-    double average = 0.0;
-    for (const double v : ring) {
-      average += v;
-    }
-    average /= divisor;
-    double deviation = 0.0;
-    for (const double v : ring) {
-      deviation += std::fabs(v - average);
-    }
-    out[t] = value(last, average, deviation);
   }
 }
 

@@ -1,26 +1,16 @@
 // `krxbatch indicators` from the command line: TA-Lib's numbers through the real binary, and
 // bad input refused with the line at fault and nothing on stdout.
-#include "support/csv_table.hpp"
 #include "support/process.hpp"
+#include "support/talib_reference.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace krxbatch;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 test::ProcessResult indicators(const std::string& input, std::vector<std::string> extra = {}) {
   std::vector<std::string> argv = {test::krxbatch_binary().string(), "indicators"};
@@ -35,7 +25,7 @@ test::ProcessResult indicators(const std::string& input, std::vector<std::string
 // and empty exactly where TA-Lib's is.
 void check_pipe(const fs::path& bars, const fs::path& expected_path) {
   CAPTURE(bars.string());
-  const auto r = indicators(read_text(bars));
+  const auto r = indicators(test::read_text(bars));
   REQUIRE(r.exit_code == 0);
   CHECK(r.err.empty());
   const auto actual = test::CsvTable::parse(r.out);
@@ -57,11 +47,6 @@ void check_pipe(const fs::path& bars, const fs::path& expected_path) {
   }
 }
 
-fs::path shared_dir() {
-  const char* env = std::getenv("KRXBATCH_SHARED_DIR");
-  return env != nullptr && *env != '\0' ? fs::path(env) : fs::path(KRXBATCH_SHARED_DIR);
-}
-
 const std::string k_header = "date,open,high,low,close,volume\n";
 
 // Runs `input`, expects the usage exit code, `expected` in the message and nothing on stdout.
@@ -77,7 +62,7 @@ void check_refused(const std::string& input, const std::string& expected) {
 
 TEST_SUITE("cli.indicators") {
   TEST_CASE("indicators reproduces TA-Lib's seed1 reference table") {
-    const auto dir = shared_dir() / "data" / "indicators";
+    const auto dir = test::shared_dir() / "data" / "indicators";
     if (!fs::exists(dir / "bars_seed1.csv") || !fs::exists(dir / "talib_expected_seed1.csv")) {
       MESSAGE("not run: " << dir.string() << " has no seed1 reference");
       return;

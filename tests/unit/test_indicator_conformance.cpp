@@ -3,32 +3,22 @@
 #include "krxbatch/analysis/csv.hpp"
 #include "krxbatch/analysis/indicators.hpp"
 
-#include "support/csv_table.hpp"
+#include "support/talib_reference.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace krxbatch;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Computes the bars file the way `krxbatch indicators` does and compares every indicator
 // column that `expected_path` has with it.
 void check_against_talib(const fs::path& bars_path, const fs::path& expected_path) {
   CAPTURE(bars_path.string());
-  const auto text = read_text(bars_path);
+  const auto text = test::read_text(bars_path);
   auto parsed = analysis::parse_bars_csv(text);
   REQUIRE(parsed.ok());
   auto& input = parsed.value();
@@ -59,18 +49,11 @@ void check_against_talib(const fs::path& bars_path, const fs::path& expected_pat
   CHECK(compared >= analysis::k_reference_indicator_count);
 }
 
-// ../shared beside the source tree (as in CI), or KRXBATCH_SHARED_DIR when a worktree keeps
-// it elsewhere.
-fs::path shared_dir() {
-  const char* env = std::getenv("KRXBATCH_SHARED_DIR");
-  return env != nullptr && *env != '\0' ? fs::path(env) : fs::path(KRXBATCH_SHARED_DIR);
-}
-
 } // namespace
 
 TEST_SUITE("analysis.indicator_conformance") {
   TEST_CASE("matches TA-Lib on the shared seed1 reference in every cell") {
-    const fs::path dir = shared_dir() / "data" / "indicators";
+    const fs::path dir = test::shared_dir() / "data" / "indicators";
     const auto bars = dir / "bars_seed1.csv";
     const auto expected = dir / "talib_expected_seed1.csv";
     if (!fs::exists(bars) || !fs::exists(expected)) {

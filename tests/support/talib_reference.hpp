@@ -1,6 +1,6 @@
-// Reading small CSV files as text cells and comparing indicator tables with the tolerance of
-// indicators.md §0: |a − b| <= 1e-9 + 1e-9·|b|, and a cell empty exactly where the reference
-// is empty (tests only; header-only).
+// Comparing our indicator tables with TA-Lib's reference files (tests only; header-only):
+// CSV files read as text cells, the tolerance of indicators.md §0 (|a − b| <= 1e-9 + 1e-9·|b|,
+// a cell empty exactly where the reference is empty), and where the references live.
 #pragma once
 
 #include <algorithm>
@@ -15,6 +15,25 @@
 #include <vector>
 
 namespace krxbatch::test {
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + path.string());
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The project's shared folder: ../shared beside the source tree (as in CI), or
+// $KRXBATCH_SHARED_DIR for a worktree that keeps it elsewhere. Tests that need it report
+// themselves as not run when it is absent.
+inline std::filesystem::path shared_dir() {
+  const char* env = std::getenv("KRXBATCH_SHARED_DIR");
+  return env != nullptr && *env != '\0' ? std::filesystem::path(env)
+                                        : std::filesystem::path(KRXBATCH_SHARED_DIR);
+}
 
 struct CsvTable {
   std::vector<std::string> header;
@@ -54,15 +73,7 @@ struct CsvTable {
     return table;
   }
 
-  static CsvTable read(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      throw std::runtime_error("cannot read " + path.string());
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse(text.str());
-  }
+  static CsvTable read(const std::filesystem::path& path) { return parse(read_text(path)); }
 
   // Index of column `name`, or -1.
   int column(std::string_view name) const {
