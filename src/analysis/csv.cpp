@@ -109,41 +109,43 @@ core::Result<BarsCsv, BarsCsvError> parse_bars_csv(std::string_view text) {
   return result;
 }
 
-void append_indicators_csv(std::string& out, const std::vector<std::string_view>& lines,
-                           const IndicatorSeries& indicators, std::size_t columns) {
-  assert(columns <= k_indicator_count && indicators.size() == lines.size());
-  // One reservation: a cell takes at most 25 characters with its comma.
-  std::size_t input_size = 0;
-  for (const auto line : lines) {
-    input_size += line.size() + 1;
-  }
-  out.reserve(out.size() + 512 + input_size + lines.size() * columns * 25);
+void append_indicators_csv_header(std::string& out, std::size_t columns) {
+  assert(columns <= k_indicator_count);
   out += k_bars_csv_header;
   for (std::size_t c = 0; c < columns; ++c) {
     out += ',';
     out += k_indicator_names[c];
   }
   out += '\n';
-  std::array<std::span<const double>, k_indicator_count> cols;
-  for (std::size_t c = 0; c < columns; ++c) {
-    cols[c] = indicators[static_cast<Indicator>(c)];
-  }
+}
+
+void append_indicators_csv_row(std::string& out, std::string_view line,
+                               const IndicatorSeries& indicators, std::size_t row,
+                               std::size_t columns) {
+  assert(columns <= k_indicator_count && row < indicators.size());
+  out += line;
   // %.17g is at most 24 characters ("-1.2345678901234567e-308").
   std::array<char, 32> buffer{};
-  for (std::size_t r = 0; r < lines.size(); ++r) {
-    out += lines[r];
-    for (std::size_t c = 0; c < columns; ++c) {
-      out += ',';
-      const double v = cols[c][r];
-      if (!std::isnan(v)) {
-        // to_chars with a precision is specified to print as printf does, without its
-        // locale and format-string parsing.
-        const auto res = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v,
-                                       std::chars_format::general, 17);
-        out.append(buffer.data(), res.ptr);
-      }
+  for (std::size_t c = 0; c < columns; ++c) {
+    out += ',';
+    const double v = indicators[static_cast<Indicator>(c)][row];
+    if (!std::isnan(v)) {
+      // to_chars with a precision is specified to print as printf does, without its locale
+      // and format-string parsing.
+      const auto res = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v,
+                                     std::chars_format::general, 17);
+      out.append(buffer.data(), res.ptr);
     }
-    out += '\n';
+  }
+  out += '\n';
+}
+
+void append_indicators_csv(std::string& out, const std::vector<std::string_view>& lines,
+                           const IndicatorSeries& indicators, std::size_t columns) {
+  assert(indicators.size() == lines.size());
+  append_indicators_csv_header(out, columns);
+  for (std::size_t r = 0; r < lines.size(); ++r) {
+    append_indicators_csv_row(out, lines[r], indicators, r, columns);
   }
 }
 

@@ -56,11 +56,26 @@ int run_indicators(Context& /*context*/, const Args& args) {
   analysis::IndicatorSeries indicators;
   analysis::compute_indicators(input.bars.view(), indicators);
 
-  // The whole table is built before anything is written: bad input never leaves a partial
-  // table on stdout.
+  // Nothing is written before the whole input has been read and checked, so bad input never
+  // leaves a partial table on stdout; the table then goes out in chunks.
+  constexpr std::size_t k_chunk = 1 << 20;
   std::string out;
-  analysis::append_indicators_csv(out, input.lines, indicators);
-  if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+  out.reserve(k_chunk + 4096);
+  auto flush = [&out] {
+    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size()) {
+      throw core::failure("indicators: cannot write standard output");
+    }
+    out.clear();
+  };
+  analysis::append_indicators_csv_header(out);
+  for (std::size_t row = 0; row < input.lines.size(); ++row) {
+    analysis::append_indicators_csv_row(out, input.lines[row], indicators, row);
+    if (out.size() >= k_chunk) {
+      flush();
+    }
+  }
+  flush();
+  if (std::fflush(stdout) != 0) {
     throw core::failure("indicators: cannot write standard output");
   }
   spdlog::debug("indicators: {} bars ({} suspended days normalised)", input.lines.size(),

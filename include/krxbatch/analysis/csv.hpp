@@ -34,10 +34,18 @@ enum class BarsCsvError { malformed };
 // into `text`, which must outlive the result.
 core::Result<BarsCsv, BarsCsvError> parse_bars_csv(std::string_view text);
 
-// Appends the indicator table to `out`: the header (the input header, then the names of the
-// first `columns` indicators), then per bar its input line as given and those indicators,
-// NaN as an empty cell, numbers as printf's `%.17g` would print them (round-trip exact).
-// Preconditions: columns <= k_indicator_count; indicators.size() == lines.size().
+// The indicator table, in the layout of TA-Lib's reference files: the header (the input
+// header, then the names of the first `columns` indicators), then per bar its input line as
+// given and those indicators, NaN as an empty cell, numbers as printf's `%.17g` would print
+// them (round-trip exact). Precondition: columns <= k_indicator_count.
+void append_indicators_csv_header(std::string& out,
+                                  std::size_t columns = k_reference_indicator_count);
+// One bar: `line` (its input line) and the indicators of `row`. Precondition:
+// row < indicators.size().
+void append_indicators_csv_row(std::string& out, std::string_view line,
+                               const IndicatorSeries& indicators, std::size_t row,
+                               std::size_t columns = k_reference_indicator_count);
+// The whole table. Precondition: indicators.size() == lines.size().
 void append_indicators_csv(std::string& out, const std::vector<std::string_view>& lines,
                            const IndicatorSeries& indicators,
                            std::size_t columns = k_reference_indicator_count);
