@@ -1,7 +1,7 @@
 // Each indicator mirrors the loop of its TA-Lib function (ta_<NAME>.c, 0.6.x): the same seed,
 // the same order of additions and the same expression forms, so that most columns come out
-// bit-identical (indicators.md §2.5). Where two indicators share work (SMA20 and BBANDS, ATR
-// and NATR, ADX and ±DI, STOCH and WILLR) they share one pass.
+// bit-identical (indicators.md §2.5). Where two indicators share work (ATR and NATR, ADX and
+// ±DI, STOCH and WILLR) they share one pass; BBANDS reuses SMA20 as its middle band.
 #include "krxbatch/analysis/indicators.hpp"
 
 #include <algorithm>
@@ -80,35 +80,29 @@ void sma(const double* x, std::size_t n, std::size_t period, double* out) {
   }
 }
 
-// TA_SMA(20) and TA_BBANDS(20, 2, 2, SMA) in one pass: the running sum of squares of
-// INT_stddev_using_precalc_ma beside the running sum.
-void sma_and_bbands(const double* x, std::size_t n, double* middle, double* upper, double* lower) {
+// TA_BBANDS(20, 2, 2, SMA) around `middle`, the TA_SMA(20) of x: the population standard
+// deviation from INT_stddev_using_precalc_ma's running sum of squares.
+void bbands(const double* x, std::size_t n, const double* middle, double* upper, double* lower) {
   constexpr std::size_t k_period = 20;
   constexpr double k_width = 2.0;
   if (n < k_period) {
     return;
   }
   const auto divisor = static_cast<double>(k_period);
-  double total = 0.0;
   double total2 = 0.0;
   for (std::size_t t = 0; t + 1 < k_period; ++t) {
-    total += x[t];
     total2 += x[t] * x[t];
   }
   for (std::size_t t = k_period - 1; t < n; ++t) {
-    total += x[t];
-    const double mean = total / divisor;
-    total -= x[t + 1 - k_period];
     total2 += x[t] * x[t];
     double variance = total2 / divisor;
     const double trailing = x[t + 1 - k_period];
     total2 -= trailing * trailing;
-    variance -= mean * mean;
+    variance -= middle[t] * middle[t];
     // TA_IS_ZERO_OR_NEG: a variance below epsilon (rounding on a flat window) is 0.
     const double sd = variance < k_epsilon ? 0.0 : std::sqrt(variance);
-    middle[t] = mean;
-    upper[t] = mean + sd * k_width;
-    lower[t] = mean - sd * k_width;
+    upper[t] = middle[t] + sd * k_width;
+    lower[t] = middle[t] - sd * k_width;
   }
 }
 
@@ -525,9 +519,9 @@ void compute_indicators(const BarsView& bars, IndicatorSeries& out) {
   auto col = [&out](Indicator i) { return out.column(i).data(); };
 
   sma(close, n, 5, col(Indicator::sma5));
-  sma_and_bbands(close, n, col(Indicator::bb_middle), col(Indicator::bb_upper),
-                 col(Indicator::bb_lower));
-  std::copy_n(col(Indicator::bb_middle), n, col(Indicator::sma20));
+  sma(close, n, 20, col(Indicator::sma20));
+  bbands(close, n, col(Indicator::sma20), col(Indicator::bb_upper), col(Indicator::bb_lower));
+  std::copy_n(col(Indicator::sma20), n, col(Indicator::bb_middle));
   sma(close, n, 60, col(Indicator::sma60));
   sma(close, n, 120, col(Indicator::sma120));
   ema(close, n, 12, col(Indicator::ema12));

@@ -4,7 +4,8 @@
 // (indicators.md §2.2: TA-Lib re-seeds at its start index, so only full-series values are
 // comparable), with TA-Lib 0.6's lookbacks, seeds, smoothing, zero tests and expression forms
 // (indicators.md §2–3; default globals: no unstable period, default compatibility). Results
-// agree with TA-Lib within |a−b| <= 1e-9 + 1e-9·|b| and are bit-identical for most columns.
+// agree with TA-Lib within |a−b| <= 1e-9 + 1e-9·|b|; on every reference we hold (TA-Lib
+// 0.6.0/0.6.4 builds without FMA, tests/data/indicators) they are bit-identical.
 //
 // Rows before an indicator's lookback (and every row of a series shorter than it) are NaN,
 // where TA-Lib emits nothing. Inputs are expected finite; normalise KRX suspended days first
