@@ -11,6 +11,8 @@ namespace {
 
 using Failure = core::Failure<BarsCsvError>;
 
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
+
 constexpr std::array<std::string_view, 5> k_number_fields = {"open", "high", "low", "close",
                                                              "volume"};
 
@@ -55,6 +57,10 @@ core::Result<BarsCsv, BarsCsvError> parse_bars_csv(std::string_view text) {
       line.remove_suffix(1);
     }
     if (line_no == 1) {
+      // Spreadsheets save CSV with a UTF-8 byte-order mark; it is not part of the header.
+      if (line.starts_with(k_utf8_bom)) {
+        line.remove_prefix(k_utf8_bom.size());
+      }
       if (line != k_bars_csv_header) {
         return fail(1, "the header must be '" + std::string(k_bars_csv_header) + "', not '" +
                            std::string(line) + "'");

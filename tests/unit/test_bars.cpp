@@ -73,6 +73,12 @@ TEST_SUITE("analysis.csv") {
     CHECK(csv.lines[0] == "2024-01-02,27400,29550,27200,28850,30914");
   }
 
+  TEST_CASE("ignores a UTF-8 byte-order mark before the header") {
+    const auto r = analysis::parse_bars_csv("\xEF\xBB\xBF" + k_header + "2024-01-02,1,2,1,2,3\n");
+    REQUIRE(r.ok());
+    CHECK(r.value().bars.size() == 1);
+  }
+
   TEST_CASE("reports the line and the reason for bad input") {
     const std::string good = "2024-01-02,1,2,1,2,3\n";
     CHECK(failure_of("date,open,high,low,close,vol\n") ==

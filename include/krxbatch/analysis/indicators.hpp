@@ -54,6 +54,7 @@ enum class Indicator : std::size_t {
 };
 
 inline constexpr std::size_t k_indicator_count = 25;
+static_assert(static_cast<std::size_t>(Indicator::natr14) + 1 == k_indicator_count);
 // The first 22 indicators are the columns of TA-Lib's reference files, in that order.
 inline constexpr std::size_t k_reference_indicator_count = 22;
 
