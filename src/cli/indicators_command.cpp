@@ -14,8 +14,9 @@
 namespace krxbatch::cli {
 namespace {
 
+// parse_command_args names the command in errors by what precedes " [".
 constexpr const char* k_usage =
-    "krxbatch indicators < bars.csv > indicators.csv\n\n"
+    "krxbatch indicators [--help] < bars.csv > indicators.csv\n\n"
     "Reads daily bars of one issue on stdin: a header `date,open,high,low,close,volume`, then\n"
     "one bar per line (ISO dates strictly increasing; non-negative integer or decimal\n"
     "numbers). Writes the bars as given followed by 22 indicators computed as TA-Lib does over\n"
@@ -41,7 +42,7 @@ std::string read_all(std::FILE* in) {
 } // namespace
 
 int run_indicators(Context& /*context*/, const Args& args) {
-  po::options_description opts("Options");
+  po::options_description opts; // only --help, which parse_command_args adds
   if (!parse_command_args(args, k_usage, opts)) {
     return 0;
   }

@@ -112,4 +112,11 @@ TEST_SUITE("cli.indicators") {
     CHECK(r.out.find("date,open,high,low,close,volume") != std::string::npos);
     CHECK(r.out.find("TA-Lib") != std::string::npos);
   }
+
+  TEST_CASE("indicators names itself, not its help text, when an option is unknown") {
+    const auto r = indicators("", {"--bogus"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "krxbatch: error: krxbatch indicators: unrecognised option '--bogus'; see "
+                   "`krxbatch indicators --help`\n");
+  }
 }
