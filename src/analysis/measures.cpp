@@ -21,6 +21,16 @@ double simple_return(double a, double b) {
   return a > 0.0 ? b / a - 1.0 : k_nan;
 }
 
+// Calls f with each close's distance below the highest close so far, (C_i − P_i)/P_i <= 0.
+template <typename F>
+void for_each_drawdown(std::span<const double> close, F f) {
+  double peak = close.front();
+  for (const double v : close) {
+    peak = std::max(peak, v);
+    f(peak > 0.0 ? (v - peak) / peak : 0.0);
+  }
+}
+
 } // namespace
 
 double log_return_volatility(std::span<const double> close, std::size_t window) {
@@ -51,14 +61,8 @@ double max_drawdown(std::span<const double> close, std::size_t window) {
   if (window == 0 || c.empty()) {
     return k_nan;
   }
-  double peak = c[0];
   double deepest = 0.0;
-  for (const double v : c) {
-    peak = std::max(peak, v);
-    if (peak > 0.0) {
-      deepest = std::max(deepest, 1.0 - v / peak);
-    }
-  }
+  for_each_drawdown(c, [&deepest](double drawdown) { deepest = std::max(deepest, -drawdown); });
   return deepest;
 }
 
@@ -67,13 +71,11 @@ double ulcer_index(std::span<const double> close, std::size_t window) {
   if (window == 0 || c.empty()) {
     return k_nan;
   }
-  double peak = c[0];
   double squares = 0.0;
-  for (const double v : c) {
-    peak = std::max(peak, v);
-    const double r = peak > 0.0 ? 100.0 * (v - peak) / peak : 0.0;
-    squares += r * r;
-  }
+  for_each_drawdown(c, [&squares](double drawdown) {
+    const double percent = 100.0 * drawdown;
+    squares += percent * percent;
+  });
   return std::sqrt(squares / static_cast<double>(window));
 }
 
