@@ -16,6 +16,7 @@ namespace {
 constexpr std::array k_commands = {
     Command{"status", nullptr, "show each job's mark, state and sessions behind", run_status},
     Command{"calendar", nullptr, "KRX business days: check, next, prev, list, today", run_calendar},
+    Command{"indicators", nullptr, "TA-Lib-exact indicators for CSV bars on stdin", run_indicators},
 };
 
 const Command* find_command(const std::string& name) {

@@ -72,6 +72,7 @@ struct Command {
 };
 
 int run_calendar(Context& context, const Args& args);
+int run_indicators(Context& context, const Args& args);
 int run_status(Context& context, const Args& args);
 int run_digest(Context& context, const Args& args);
 

@@ -2,8 +2,8 @@
 #include "krxbatch/fetch/open_api_source.hpp"
 #include "krxbatch/util/log.hpp"
 
-#include "../support/fetch_fakes.hpp"
 #include "support.hpp"
+#include "support/fetch_fakes.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/source_factory.hpp"
 
-#include "../support/fetch_fakes.hpp"
 #include "support.hpp"
+#include "support/fetch_fakes.hpp"
 
 #include <doctest/doctest.h>
 
