@@ -17,6 +17,12 @@ constexpr std::array k_commands = {
     Command{"status", nullptr, "show each job's mark, state and sessions behind", run_status},
     Command{"calendar", nullptr, "KRX business days: check, next, prev, list, today", run_calendar},
     Command{"indicators", nullptr, "TA-Lib-exact indicators for CSV bars on stdin", run_indicators},
+    Command{"manual_setup", "manual-setup",
+            "build the universe and backfill the history (by hand, once)", run_manual_setup},
+    Command{"daily_update", "daily-update",
+            "fetch every missing KRX session up to today (cron 19:00 weekdays)", run_daily_update},
+    Command{"digest", nullptr, "fingerprint of the stored data, to compare two databases",
+            run_digest},
 };
 
 const Command* find_command(const std::string& name) {
