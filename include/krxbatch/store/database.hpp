@@ -59,6 +59,22 @@ public:
     bool m_done = false;
   };
 
+  // The WAL size in pages after which a commit of this connection checkpoints (SQLite's
+  // wal_autocheckpoint; 1000 by default). A job committing many small transactions raises it
+  // for its run, so that it copies each page back to the file once instead of every few
+  // commits; the checkpoint then happens when the last connection closes, or at a commit after
+  // the limit is set back. Throws core::Error.
+  void set_wal_autocheckpoint(int pages);
+
+  // The most memory this connection's page cache may hold, in KiB (SQLite's cache_size; about
+  // 2 MiB by default). Pages are only allocated as they are used, so a short job pays nothing
+  // for a high limit. Throws core::Error.
+  void set_cache_limit_kib(int kib);
+
+  // Copies what the WAL holds back into the file, as far as no reader of another connection
+  // prevents it (a passive checkpoint: it never waits). Throws core::Error.
+  void checkpoint();
+
   // Runs a statement without results (maintenance, tests). Throws core::Error.
   void execute(const std::string& sql);
 
