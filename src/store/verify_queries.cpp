@@ -43,22 +43,27 @@ std::vector<core::Date> index_sessions(Database& database) {
 
 ViolationScan price_violations(Database& database, std::size_t max_examples) {
   return guarded(database, "checking stored prices", [&] {
-    // One pass over the table; the data-quality lookup runs only for the (few) bad rows.
+    // One pass over the table in its own order; the flags and the data-quality lookups are
+    // computed for the (few) rows that match. The unary + keeps SQLite from walking the
+    // (trade_date, market) index to avoid the sort, which costs a lookup per row (2.2 s
+    // instead of 0.3 s on 810k rows). close, volume, market_cap and listed_shares
+    // are NOT NULL in the schema.
+    constexpr const char* ohlc_bad =
+        "(volume > 0 AND (open IS NULL OR high IS NULL OR low IS NULL OR low > open OR "
+        "open > high OR low > close OR close > high OR low <= 0))";
+    constexpr const char* cap_bad = "(market_cap != close * listed_shares)";
     SQLite::Statement st(
         database.impl().db,
-        "SELECT trade_date, ticker, open, high, low, close, volume, market_cap, listed_shares, "
-        "  ohlc_bad, cap_bad, "
-        "  ohlc_bad AND EXISTS (SELECT 1 FROM data_quality_issues q WHERE q.trade_date = "
-        "    p.trade_date AND q.ticker = p.ticker AND q.rule IN ('ohlc', 'ohlc_absent')), "
-        "  cap_bad AND EXISTS (SELECT 1 FROM data_quality_issues q WHERE q.trade_date = "
-        "    p.trade_date AND q.ticker = p.ticker AND q.rule = 'market_cap') "
-        "FROM (SELECT *, "
-        "  coalesce(volume > 0 AND (open IS NULL OR high IS NULL OR low IS NULL OR "
-        "    NOT (low <= open AND open <= high AND low <= close AND close <= high AND low > 0)), "
-        "    1) AS ohlc_bad, "
-        "  coalesce(market_cap != close * listed_shares, 1) AS cap_bad "
-        "  FROM daily_prices) AS p "
-        "WHERE ohlc_bad OR cap_bad ORDER BY trade_date, ticker");
+        std::string("SELECT trade_date, ticker, open, high, low, close, volume, market_cap, "
+                    "listed_shares, ") +
+            ohlc_bad + ", " + cap_bad + ", " + ohlc_bad +
+            " AND EXISTS (SELECT 1 FROM data_quality_issues q WHERE q.trade_date = "
+            "p.trade_date AND q.ticker = p.ticker AND q.rule IN ('ohlc', 'ohlc_absent')), " +
+            cap_bad +
+            " AND EXISTS (SELECT 1 FROM data_quality_issues q WHERE q.trade_date = "
+            "p.trade_date AND q.ticker = p.ticker AND q.rule = 'market_cap') "
+            "FROM daily_prices AS p WHERE " +
+            ohlc_bad + " OR " + cap_bad + " ORDER BY +trade_date, +ticker");
     ViolationScan out;
     const auto add = [&](PriceViolation v) {
       auto& count = v.known ? out.known : out.unknown;
