@@ -75,5 +75,6 @@ int run_calendar(Context& context, const Args& args);
 int run_indicators(Context& context, const Args& args);
 int run_status(Context& context, const Args& args);
 int run_digest(Context& context, const Args& args);
+int run_hourly_analysis(Context& context, const Args& args);
 
 } // namespace krxbatch::cli
