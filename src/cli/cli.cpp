@@ -17,6 +17,8 @@ constexpr std::array k_commands = {
     Command{"status", nullptr, "show each job's mark, state and sessions behind", run_status},
     Command{"calendar", nullptr, "KRX business days: check, next, prev, list, today", run_calendar},
     Command{"indicators", nullptr, "TA-Lib-exact indicators for CSV bars on stdin", run_indicators},
+    Command{"digest", nullptr, "a fingerprint of the stored data, to compare two databases",
+            run_digest},
     Command{"hourly_analysis", "hourly-analysis",
             "score the universe for the completed session, within a time budget",
             run_hourly_analysis},
