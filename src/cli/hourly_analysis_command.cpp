@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -84,6 +86,15 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
     }
   }
   options.threads = std::max(1U, (*vm)["threads"].as<unsigned>());
+  if (const char* kill_after = std::getenv("KRXBATCH_TEST_KILL_AFTER_STOCKS")) {
+    // Crash tests only (see HourlyAnalysisOptions::after_write).
+    const auto n = std::strtoull(kill_after, nullptr, 10);
+    options.after_write = [n](std::size_t written) {
+      if (written == n) {
+        ::raise(SIGKILL);
+      }
+    };
+  }
   for (const auto& a : args) {
     options.args += (options.args.empty() ? "" : " ") + a;
   }

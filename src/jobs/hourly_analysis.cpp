@@ -130,16 +130,16 @@ public:
       // Opened here, so that a failure to open surfaces on the caller's thread.
       m_workers.push_back(std::make_unique<Worker>(db_path, read_only));
     }
-    for (auto& w : m_workers) {
-      m_threads.emplace_back([this, worker = w.get()] { work(*worker); });
+    try {
+      for (auto& w : m_workers) {
+        m_threads.emplace_back([this, worker = w.get()] { work(*worker); });
+      }
+    } catch (...) {
+      stop(); // a thread could not start: join those that did before unwinding
+      throw;
     }
   }
-  ~AnalysisPipeline() {
-    m_cancel = true;
-    for (auto& t : m_threads) {
-      t.join();
-    }
-  }
+  ~AnalysisPipeline() { stop(); }
   AnalysisPipeline(const AnalysisPipeline&) = delete;
   AnalysisPipeline& operator=(const AnalysisPipeline&) = delete;
 
@@ -162,6 +162,14 @@ public:
   }
 
 private:
+  void stop() {
+    m_cancel = true;
+    for (auto& t : m_threads) {
+      t.join();
+    }
+    m_threads.clear();
+  }
+
   struct Worker {
     Worker(const std::string& path, const store::OpenOptions& options)
         : db(path, options), loader(db) {}
@@ -265,6 +273,13 @@ RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const co
   return outcome;
 }
 
+// "50 min", "90 s", "0 s".
+std::string budget_text(std::optional<std::chrono::milliseconds> limit) {
+  const auto seconds = limit ? limit->count() / 1000 : 0;
+  return seconds >= 60 && seconds % 60 == 0 ? std::to_string(seconds / 60) + " min"
+                                            : std::to_string(seconds) + " s";
+}
+
 std::string percent(std::int64_t part, std::int64_t whole) {
   return std::to_string(whole > 0 ? (100 * part + whole / 2) / whole : 0) + "%";
 }
@@ -356,32 +371,12 @@ JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options,
   return result;
 }
 
-} // namespace
-
-JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) {
+// Analyses the queue of `plan.session` within the budget and quota, and ranks the session
+// when nothing is left (run_hourly_analysis without --ticker).
+JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, const SessionPlan& plan,
+                          const store::AnalysisProgress& before, RunRecorder& run) {
   store::JobStore jobs(env.db);
-  const auto now = env.clock.now_kst();
-  if (jobs.job(k_job).state == "running") {
-    spdlog::warn("hourly_analysis: the last run stopped before finishing; its committed stocks "
-                 "are kept and the queue resumes");
-  }
-  jobs.recover_stale(k_job, now);
-
-  const auto plan = plan_session(env, options.window_sessions, now);
-  if (!plan.lag_note.empty()) {
-    spdlog::info("hourly_analysis: {}", plan.lag_note);
-  }
   store::AnalysisStore results(env.db);
-  const auto before = results.progress(plan.session);
-  if (before.active == 0) {
-    throw core::usage_error("hourly_analysis: there are no active target tickers to analyse; "
-                            "run `krxbatch manual_setup` to build the universe");
-  }
-  if (options.ticker) {
-    return run_one_ticker(env, options, plan);
-  }
-
-  RunRecorder run(env, k_job, options.args);
   const RunBudget budget(options.started, options.budget, options.monotonic_now);
   const auto candidates = results.candidates(plan.session);
   const auto hourly_mark = jobs.job(k_job).last_success_date;
@@ -441,6 +436,9 @@ JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) 
         for (std::size_t i = first; i < last; ++i) {
           results.write({queue[chunk.begin + i], plan.session, chunk.analysed[i], chunk.errors[i]},
                         computed_at);
+          if (options.after_write) {
+            options.after_write(done + i + 1);
+          }
         }
         txn.commit();
       }
@@ -502,9 +500,8 @@ JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) 
   if (ranked.ranked) {
     text += "; session ranked (" + std::to_string(ranked.eligible) + " eligible)";
   } else if (out_of_time) {
-    text += "; stopped: the time budget of " +
-            std::to_string(budget.limit().value_or(std::chrono::milliseconds(0)).count() / 1000) +
-            " s ran out; the next run resumes";
+    text += "; stopped: the time budget of " + budget_text(budget.limit()) +
+            " ran out; the next run resumes";
   } else if (remaining > 0 && done == limit) {
     text += "; stopped: quota of " + std::to_string(limit) + " reached; the next run resumes";
   } else if (remaining == 0) {
@@ -518,6 +515,40 @@ JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) 
   result.summary = "hourly_analysis: " + std::string(state::to_string(s.outcome)) + ": " + text +
                    "; " + std::to_string(run.elapsed_ms()) + " ms";
   return result;
+}
+
+} // namespace
+
+JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) {
+  store::JobStore jobs(env.db);
+  const auto now = env.clock.now_kst();
+  if (jobs.job(k_job).state == "running") {
+    spdlog::warn("hourly_analysis: the last run stopped before finishing; its committed stocks "
+                 "are kept and the queue resumes");
+  }
+  jobs.recover_stale(k_job, now);
+
+  const auto plan = plan_session(env, options.window_sessions, now);
+  if (!plan.lag_note.empty()) {
+    spdlog::info("hourly_analysis: {}", plan.lag_note);
+  }
+  store::AnalysisStore results(env.db);
+  const auto before = results.progress(plan.session);
+  if (before.active == 0) {
+    throw core::usage_error("hourly_analysis: there are no active target tickers to analyse; "
+                            "run `krxbatch manual_setup` to build the universe");
+  }
+  if (options.ticker) {
+    return run_one_ticker(env, options, plan);
+  }
+
+  RunRecorder run(env, k_job, options.args);
+  try {
+    return analyse_session(env, options, plan, before, run);
+  } catch (const std::exception& e) {
+    run.set_fail_reason(e.what()); // recorded in job_runs when `run` unwinds
+    throw;
+  }
 }
 
 } // namespace krxbatch::jobs

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,11 @@ struct HourlyAnalysisOptions {
   std::size_t load_chunk = 256;      // stocks per bulk load (one query)
   std::size_t window_sessions = k_analysis_window_sessions;
   std::string args; // the command line, for the run history
+  // Test seam for crash tests: called after each stock's row is written, inside its batch's
+  // transaction, with the number of stocks written so far by this run. The CLI sets it only
+  // when KRXBATCH_TEST_KILL_AFTER_STOCKS=N is in the environment, to SIGKILL the process
+  // after the N-th stock: a kill -9 at an exact point, mid-batch.
+  std::function<void(std::size_t)> after_write;
 };
 
 JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options);
