@@ -46,6 +46,11 @@ Endpoint stock_endpoint(market::Market market) {
   return Endpoint::kospi_stocks;
 }
 
+bool is_stock_endpoint(Endpoint endpoint) {
+  return endpoint == Endpoint::kospi_stocks || endpoint == Endpoint::kosdaq_stocks ||
+         endpoint == Endpoint::konex_stocks;
+}
+
 std::string_view to_string(FailureKind kind) {
   switch (kind) {
   case FailureKind::unauthorized:

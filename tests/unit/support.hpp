@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -45,6 +47,25 @@ public:
 private:
   std::filesystem::path m_path;
 };
+
+// The folder of reference material outside the repository (`../shared` next to the source
+// tree), or $KRXBATCH_SHARED_DIR when set (e.g. from a git worktree elsewhere). Tests that read
+// it must report themselves as not run, with a MESSAGE, when what they need is absent.
+inline std::filesystem::path shared_dir() {
+  if (const char* env = std::getenv("KRXBATCH_SHARED_DIR"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  return KRXBATCH_SHARED_DIR;
+}
+
+// The whole content of a file; throws when it cannot be read.
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + path.string());
+  }
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
 
 // The project's real KRX calendar (holidays/ of the source tree), loaded once.
 inline const calendar::Calendar& real_calendar() {

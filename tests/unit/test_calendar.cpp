@@ -141,7 +141,7 @@ TEST_SUITE("calendar") {
   }
 
   TEST_CASE("real files: every closure of the researched CSV, by name") {
-    const auto csv = std::filesystem::path(KRXBATCH_SHARED_DIR) / "data" / "krx_closed_days.csv";
+    const auto csv = test::shared_dir() / "data" / "krx_closed_days.csv";
     if (!std::filesystem::exists(csv)) {
       MESSAGE("not run: " << csv.string() << " is absent (reference material outside the repo)");
       return;

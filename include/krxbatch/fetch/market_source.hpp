@@ -24,6 +24,8 @@ std::string_view api_id(Endpoint endpoint);   // "stk_bydd_trd", ..., "kospi_dd_
 std::string_view api_path(Endpoint endpoint); // "sto/stk_bydd_trd", ..., "idx/kospi_dd_trd"
 // The stock endpoint of a market.
 Endpoint stock_endpoint(market::Market market);
+// Whether `endpoint` is one of the *_stocks endpoints (the others are *_index).
+bool is_stock_endpoint(Endpoint endpoint);
 
 enum class FailureKind {
   unauthorized,    // 401 "Unauthorized Key": the key is wrong or missing. Stop the run.

@@ -10,6 +10,10 @@
 // Warnings: OHLC inconsistent on a traded row (volume > 0: low <= open, close <= high,
 // low > 0); market cap != close x listed shares; a row count that moved more than 10% from
 // the previous session's; O/H/L absent on a traded row.
+// An empty answer (no rows: a holiday or a day not published yet) gives no finding: what an
+// empty day means is the caller's decision (DESIGN §3).
+// Rule names: "bas_dd", "ticker", "duplicate", "mandatory", "market", "row_count" (errors);
+// "ohlc", "ohlc_absent", "market_cap", "row_count" (warnings).
 #pragma once
 
 #include "krxbatch/market/types.hpp"

@@ -1,0 +1,214 @@
+#include "krxbatch/fetch/open_api_source.hpp"
+
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/util/log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cassert>
+#include <thread>
+
+namespace krxbatch::fetch {
+namespace {
+
+// What one attempt came to, when it failed.
+struct AttemptFailure {
+  FailureKind kind;
+  std::string detail; // "HTTP 500 '...'", "timeout (...)": what happened, for the message
+  bool final = false; // true when retrying cannot change the answer
+};
+
+std::string attempts_text(int n) {
+  return std::to_string(n) + (n == 1 ? " attempt" : " attempts");
+}
+
+bool has_control_or_space(std::string_view text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7F) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string normalise_base_url(std::string base) {
+  if (base.empty()) {
+    base = k_default_base_url;
+  }
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  const bool http = base.rfind("http://", 0) == 0 && base.size() > 7;
+  const bool https = base.rfind("https://", 0) == 0 && base.size() > 8;
+  if ((!http && !https) || has_control_or_space(base)) {
+    throw core::usage_error("KRX_API_BASE_URL: '" + market::excerpt(base, 100) +
+                            "' is not an http(s) URL; use e.g. " + std::string(k_default_base_url) +
+                            " (the default) or unset it");
+  }
+  return base;
+}
+
+// "HTTP 401 'Unauthorized Key'": the status and what the body says, briefly.
+std::string status_detail(const HttpResponse& response) {
+  std::string detail = "HTTP " + std::to_string(response.status);
+  if (const auto error = market::parse_api_error(response.body)) {
+    detail += " '" + (error->message.empty() ? error->code : error->message) + "'";
+  } else if (!response.location.empty()) {
+    detail += " redirecting to '" + market::excerpt(response.location, 100) + "'";
+  } else if (const auto text = market::excerpt(response.body, 80); !text.empty()) {
+    detail += " '" + text + "'";
+  }
+  return detail;
+}
+
+std::string content_type_note(const HttpResponse& response) {
+  return response.content_type.empty()
+             ? std::string()
+             : " [content-type " + util::redact(market::excerpt(response.content_type, 60)) + "]";
+}
+
+} // namespace
+
+void sleep_for_real(std::chrono::milliseconds wait) {
+  std::this_thread::sleep_for(wait);
+}
+
+OpenApiSource::OpenApiSource(OpenApiSettings settings, std::unique_ptr<HttpClient> http,
+                             CallBudget& budget, RetryPolicy retry, Sleeper sleeper)
+    : m_base_url(normalise_base_url(std::move(settings.base_url))), m_http(std::move(http)),
+      m_budget(budget), m_retry(std::move(retry)), m_sleep(std::move(sleeper)) {
+  if (settings.auth_key.empty()) {
+    throw core::usage_error("KRX_AUTH_KEY is empty or unset: set it in the environment to the "
+                            "key issued at openapi.krx.co.kr (or use --source replay:DIR)");
+  }
+  if (has_control_or_space(settings.auth_key)) {
+    throw core::usage_error("KRX_AUTH_KEY holds spaces or control characters (a pasted line "
+                            "break?); set it to the key alone");
+  }
+  util::register_secret(settings.auth_key);
+  assert(m_http != nullptr);
+  m_headers.push_back({"AUTH_KEY", std::move(settings.auth_key)});
+  m_headers.push_back({"Accept", "application/json"});
+}
+
+std::string OpenApiSource::url(Endpoint endpoint, const core::Date& day) const {
+  return m_base_url + "/svc/apis/" + std::string(api_path(endpoint)) +
+         "?basDd=" + core::to_basdd(day);
+}
+
+std::string OpenApiSource::describe() const {
+  return "KRX Open API at " + m_base_url;
+}
+
+FetchResult<std::vector<market::PriceRow>> OpenApiSource::stocks(Endpoint endpoint,
+                                                                 const core::Date& day) {
+  assert(is_stock_endpoint(endpoint));
+  return fetch<market::PriceRow>(endpoint, day, &market::parse_price_rows);
+}
+
+FetchResult<std::vector<market::IndexRow>> OpenApiSource::indices(Endpoint endpoint,
+                                                                  const core::Date& day) {
+  assert(!is_stock_endpoint(endpoint));
+  return fetch<market::IndexRow>(endpoint, day, &market::parse_index_rows);
+}
+
+template <typename Row>
+FetchResult<std::vector<Row>>
+OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
+                     market::ParseResult<std::vector<Row>> (*parse)(std::string_view)) {
+  using Failure = core::Failure<FailureKind>;
+  const std::string call_url = url(endpoint, day);
+  const std::string what = "KRX " + std::string(api_path(endpoint)) + " for " + core::to_iso(day);
+
+  std::string last_failure; // the previous attempt's detail, for a quota refusal mid-retries
+  for (int attempt = 1;; ++attempt) {
+    if (!m_budget.try_consume()) {
+      std::string message = what +
+                            (attempt == 1 ? std::string(": not called")
+                                          : ": not retried after " + attempts_text(attempt - 1) +
+                                                " (last: " + last_failure + ")") +
+                            "; " + m_budget.exhausted_message();
+      return Failure{FailureKind::quota_exhausted, util::redact(std::move(message))};
+    }
+    spdlog::debug("GET {} (attempt {})", call_url, attempt);
+
+    // One attempt: rows, or what went wrong.
+    std::optional<AttemptFailure> failed;
+    auto response = m_http->get(call_url, m_headers);
+    if (!response.ok()) {
+      const auto& f = response.failure();
+      failed = AttemptFailure{classify_transport(f.kind),
+                              std::string(to_string(f.kind)) + " (" + f.message + ")"};
+    } else {
+      const auto& r = response.value();
+      spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));
+      if (const auto kind = classify_status(r.status, r.body)) {
+        failed = AttemptFailure{*kind, status_detail(r)};
+      } else {
+        auto rows = parse(r.body);
+        if (rows.ok()) {
+          spdlog::debug("{}: {} rows", what, rows.value().size());
+          return std::move(rows).value();
+        }
+        const auto& problem = rows.failure();
+        spdlog::trace("{}: the body starts with '{}'", what,
+                      util::redact(market::excerpt(r.body, 200)));
+        std::string detail =
+            "HTTP " + std::to_string(r.status) + " with " + problem.message + content_type_note(r);
+        if (problem.kind == market::BodyProblem::error_object) {
+          const auto error = market::parse_api_error(r.body);
+          failed = AttemptFailure{error ? classify_api_error(*error) : FailureKind::malformed_body,
+                                  detail};
+        } else {
+          // A value KRX sent wrong stays wrong on a retry; a cut or foreign body may not.
+          failed = AttemptFailure{FailureKind::malformed_body, detail,
+                                  problem.kind == market::BodyProblem::bad_value};
+        }
+      }
+    }
+
+    const auto wait = failed->final ? std::nullopt : m_retry.next_wait(failed->kind, attempt);
+    if (!wait) {
+      return Failure{failed->kind,
+                     util::redact(what + ": " + failed->detail + " (" + attempts_text(attempt) +
+                                  "); " + advice(failed->kind, endpoint))};
+    }
+    last_failure = util::redact(std::move(failed->detail));
+    spdlog::warn("{}: {} (attempt {} of {}); retrying in {:.3g} s", what, last_failure, attempt,
+                 m_retry.max_attempts(failed->kind), static_cast<double>(wait->count()) / 1000.0);
+    m_sleep(*wait);
+  }
+}
+
+std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint) const {
+  switch (kind) {
+  case FailureKind::unauthorized:
+    return "KRX refused the key: check KRX_AUTH_KEY (the key issued at openapi.krx.co.kr; a "
+           "key expires a year after issue and is deleted after a year unused)";
+  case FailureKind::not_approved:
+    return "the key is not approved for " + std::string(api_id(endpoint)) +
+           ": apply for this API (이용신청) at openapi.krx.co.kr and wait for the approval "
+           "(about one business day)";
+  case FailureKind::bad_endpoint:
+    return "check KRX_API_BASE_URL (now " + m_base_url + ", default " +
+           std::string(k_default_base_url) + ")";
+  case FailureKind::server_error:
+    return "KRX is failing; the day stays pending and the next run retries it";
+  case FailureKind::network:
+    return "check this machine's network, DNS and CA certificates; the next run retries the "
+           "day";
+  case FailureKind::rate_limited:
+    return "KRX is limiting this key's calls; the next run retries the day";
+  case FailureKind::malformed_body:
+    return "KRX did not send its JSON answer; the next run retries the day";
+  case FailureKind::client_error:
+    return "KRX refused the request; check KRX_API_BASE_URL (now " + m_base_url + ")";
+  case FailureKind::quota_exhausted:
+  case FailureKind::missing_data:
+    break;
+  }
+  return "the next run retries the day";
+}
+
+} // namespace krxbatch::fetch
