@@ -75,6 +75,8 @@ int run_calendar(Context& context, const Args& args);
 int run_indicators(Context& context, const Args& args);
 int run_status(Context& context, const Args& args);
 int run_digest(Context& context, const Args& args);
+int run_daily_update(Context& context, const Args& args);
+int run_manual_setup(Context& context, const Args& args);
 int run_hourly_analysis(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

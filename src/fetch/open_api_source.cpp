@@ -139,7 +139,7 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
     if (!response.ok()) {
       const auto& f = response.failure();
       failed = AttemptFailure{classify_transport(f.kind),
-                              std::string(to_string(f.kind)) + " (" + f.message + ")"};
+                              std::string(fetch::describe(f.kind)) + " (" + f.message + ")"};
     } else {
       const auto& r = response.value();
       spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));

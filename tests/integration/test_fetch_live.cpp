@@ -329,7 +329,7 @@ TEST_SUITE("fetch.open_api_source") {
     const auto rows = live.source.stocks(Endpoint::kospi_stocks, k_day);
     fake.release_delays();
     REQUIRE(kind_of(rows) == "network");
-    CHECK(rows.failure().message.find("timeout") != std::string::npos);
+    CHECK(rows.failure().message.find("timed out") != std::string::npos);
     CHECK(rows.failure().message.find("4 attempts") != std::string::npos);
     CHECK(live.budget.used == 4);
   }

@@ -241,7 +241,7 @@ TEST_SUITE("fetch.open_api_source") {
       const auto rows = h.kospi();
       REQUIRE(kind_of(rows) == "network");
       CHECK(h.http->urls.size() == 4);
-      CHECK(contains(rows.failure().message, std::string(to_string(error))));
+      CHECK(contains(rows.failure().message, std::string(fetch::describe(error))));
       CHECK(contains(rows.failure().message, "4 attempts"));
     }
   }

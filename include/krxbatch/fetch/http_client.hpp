@@ -40,6 +40,9 @@ enum class TransportError {
 };
 
 std::string_view to_string(TransportError error); // "timeout", "connection_refused", ...
+// A plain-words description for operators ("truncated answer: the connection closed before
+// the whole body arrived").
+std::string_view describe(TransportError error);
 
 using HttpResult = core::Result<HttpResponse, TransportError>;
 

@@ -1,0 +1,263 @@
+// `krxbatch daily_update` and `krxbatch manual_setup`: options, lock, source, confirmation,
+// progress; the work itself is in jobs/.
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/source_factory.hpp"
+#include "krxbatch/jobs/daily_update.hpp"
+#include "krxbatch/jobs/manual_setup.hpp"
+#include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/util/file_lock.hpp"
+
+#include "context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace krxbatch::cli {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+std::int64_t daily_limit_from_env() {
+  const auto text = env_or("KRX_DAILY_LIMIT", "10000");
+  char* end = nullptr;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || n <= 0) {
+    throw core::usage_error("KRX_DAILY_LIMIT: '" + text +
+                            "' is not a positive number of calls per day (default 10000)");
+  }
+  return n;
+}
+
+double retry_scale(const po::variables_map& vm) {
+  std::string text;
+  std::string what = "--retry-scale";
+  if (vm.count("retry-scale") != 0U) {
+    text = vm["retry-scale"].as<std::string>();
+  } else {
+    text = env_or("KRXBATCH_RETRY_SCALE", "1");
+    what = "KRXBATCH_RETRY_SCALE";
+  }
+  char* end = nullptr;
+  const double scale = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(scale) || scale < 0) {
+    throw core::usage_error(what + ": '" + text +
+                            "' is not a non-negative number (1 = the real waits)");
+  }
+  return scale;
+}
+
+// Takes the ingestion lock shared by manual_setup and daily_update, or throws exit 75.
+util::FileLock take_ingest_lock(const Context& ctx, std::string_view job) {
+  const auto path = std::filesystem::path(ctx.db_path().string() + ".ingest.lock");
+  auto lock = util::FileLock::try_acquire(path);
+  if (!lock) {
+    const auto pid = util::FileLock::holder_pid(path);
+    throw core::Error(core::ExitCode::locked,
+                      std::string(job) +
+                          ": another ingestion run (daily_update or manual_setup) "
+                          "is in progress" +
+                          (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) + " on " +
+                          ctx.db_path().string() +
+                          "; this one exits without doing "
+                          "anything");
+  }
+  return std::move(*lock);
+}
+
+std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variables_map& vm,
+                                                 jobs::DbCallBudget& budget) {
+  fetch::SourceSettings settings;
+  settings.api.base_url = env_or("KRX_API_BASE_URL", std::string(fetch::k_default_base_url));
+  settings.api.auth_key = env_or("KRX_AUTH_KEY", "");
+  settings.retry_scale = retry_scale(vm);
+  return fetch::make_market_source(ctx.source_spec(), settings, budget);
+}
+
+std::vector<market::Market> stored_markets(store::Database& db) {
+  std::vector<market::Market> markets;
+  const auto text = store::MetaStore(db).get(jobs::k_meta_markets).value_or("KOSPI,KOSDAQ");
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto comma = text.find(',', pos);
+    const auto name =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (const auto m = market::parse_market(name)) {
+      markets.push_back(*m);
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    pos = comma + 1;
+  }
+  if (markets.empty()) {
+    markets = {market::Market::kospi, market::Market::kosdaq};
+  }
+  return markets;
+}
+
+std::string joined_args(const std::string& command, const Args& args) {
+  std::string out = command;
+  for (const auto& a : args) {
+    out += " " + a;
+  }
+  return out;
+}
+
+int report(const jobs::JobResult& result) {
+  if (result.exit_code == core::ExitCode::ok) {
+    spdlog::info("{}", result.summary);
+  } else {
+    spdlog::error("{}", result.summary);
+  }
+  return static_cast<int>(result.exit_code);
+}
+
+void add_fetch_options(po::options_description& opts) {
+  opts.add_options()("retry-scale", po::value<std::string>(),
+                     "multiply every retry wait by this factor (env KRXBATCH_RETRY_SCALE; "
+                     "default 1: 30/60/120 s)");
+}
+
+// A one-line progress bar on a terminal; a log line every 25 sessions otherwise.
+class Progress {
+public:
+  explicit Progress(bool tty) : m_tty(tty), m_start(std::chrono::steady_clock::now()) {}
+  void operator()(int done, int total, const core::Date& day) {
+    if (!m_tty) {
+      if (done % 25 == 0 || done == total) {
+        spdlog::info("manual_setup: {}/{} sessions (last {})", done, total, core::to_iso(day));
+      }
+      return;
+    }
+    constexpr int width = 30;
+    const int filled = total > 0 ? done * width / total : width;
+    const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start);
+    const double eta = done > 0 ? elapsed.count() / done * (total - done) : 0;
+    std::cerr << "\r  [" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done << "/"
+              << total << " sessions  " << core::to_iso(day) << "  ETA " << static_cast<int>(eta)
+              << " s   " << std::flush;
+    if (done == total) {
+      std::cerr << "\n";
+    }
+  }
+
+private:
+  bool m_tty;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+} // namespace
+
+int run_daily_update(Context& ctx, const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options() //
+      ("from", po::value<std::string>(),
+       "reload sessions from this date (YYYY-MM-DD) by hand, "
+       "replacing their rows") //
+      ("to", po::value<std::string>(),
+       "last date of the reload (default: the newest closed "
+       "session)") //
+      ("max-days", po::value<int>(), "work on at most this many sessions in this run");
+  add_fetch_options(opts);
+  const auto vm = parse_command_args(args, "krxbatch daily_update [options]", opts);
+  if (!vm) {
+    return 0;
+  }
+  jobs::DailyUpdateOptions o;
+  o.args = joined_args("daily_update", args);
+  if (vm->count("from") != 0U) {
+    o.from = core::parse_iso_date_arg((*vm)["from"].as<std::string>(), "daily_update --from");
+  }
+  if (vm->count("to") != 0U) {
+    if (!o.from) {
+      throw core::usage_error("daily_update: --to needs --from (the range to reload)");
+    }
+    o.to = core::parse_iso_date_arg((*vm)["to"].as<std::string>(), "daily_update --to");
+  }
+  if (vm->count("max-days") != 0U) {
+    o.max_days = (*vm)["max-days"].as<int>();
+    if (*o.max_days < 1) {
+      throw core::usage_error("daily_update: --max-days must be at least 1");
+    }
+  }
+  const auto limit = daily_limit_from_env();
+  (void)retry_scale(*vm); // a bad value is a usage error before anything is locked
+
+  const auto lock = take_ingest_lock(ctx, "daily_update");
+  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+  jobs::IngestSettings settings;
+  settings.markets = stored_markets(env.db);
+  settings.daily_call_limit = limit;
+  jobs::DbCallBudget budget(env.db, env.clock, limit);
+  const auto source = make_source(ctx, *vm, budget);
+  return report(jobs::run_daily_update(env, *source, budget, settings, o));
+}
+
+int run_manual_setup(Context& ctx, const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options() //
+      ("yes,y", po::bool_switch(),
+       "do not ask for confirmation (required when stdin is not "
+       "a terminal)") //
+      ("days", po::value<int>()->default_value(300),
+       "KRX sessions to backfill, ending at the "
+       "latest published session") //
+      ("min-market-cap", po::value<long long>()->default_value(100'000'000'000LL),
+       "the universe: issues with at least this market cap (KRW) on the latest session") //
+      ("konex", po::bool_switch(), "also store KONEX (default: KOSPI and KOSDAQ)");
+  add_fetch_options(opts);
+  const auto vm = parse_command_args(args, "krxbatch manual_setup [options]", opts);
+  if (!vm) {
+    return 0;
+  }
+  const bool yes = (*vm)["yes"].as<bool>();
+  const bool tty_in = ::isatty(STDIN_FILENO) == 1;
+  if (!yes && !tty_in) {
+    throw core::usage_error("manual_setup asks for confirmation and stdin is not a terminal; "
+                            "run it on a terminal or pass --yes");
+  }
+  jobs::ManualSetupOptions o;
+  o.args = joined_args("manual_setup", args);
+  o.days = (*vm)["days"].as<int>();
+  if (o.days < 1 || o.days > 10000) {
+    throw core::usage_error("manual_setup: --days must be between 1 and 10000");
+  }
+  o.min_market_cap = (*vm)["min-market-cap"].as<long long>();
+  if (o.min_market_cap < 0) {
+    throw core::usage_error("manual_setup: --min-market-cap must not be negative");
+  }
+  const auto limit = daily_limit_from_env();
+  (void)retry_scale(*vm);
+
+  const auto lock = take_ingest_lock(ctx, "manual_setup");
+  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+  jobs::IngestSettings settings;
+  settings.daily_call_limit = limit;
+  if ((*vm)["konex"].as<bool>()) {
+    settings.markets.push_back(market::Market::konex);
+  }
+  jobs::DbCallBudget budget(env.db, env.clock, limit);
+  const auto source = make_source(ctx, *vm, budget);
+  o.confirm = [yes](const std::string& plan) {
+    std::cout << plan << std::flush;
+    if (yes) {
+      return true;
+    }
+    std::cout << "Proceed? [y/N] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return answer == "y" || answer == "Y" || answer == "yes";
+  };
+  o.progress = Progress(::isatty(STDERR_FILENO) == 1);
+  return report(jobs::run_manual_setup(env, *source, budget, settings, o));
+}
+
+} // namespace krxbatch::cli

@@ -1,0 +1,134 @@
+// An in-memory MarketSource for job tests: a small deterministic market whose answers can be
+// overridden per (endpoint, day), with a log of every call and an optional CallBudget.
+#pragma once
+
+#include "krxbatch/fetch/market_source.hpp"
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace krxbatch::test {
+
+class FakeMarketSource final : public fetch::MarketSource {
+public:
+  struct Call {
+    fetch::Endpoint endpoint;
+    core::Date day;
+  };
+
+  explicit FakeMarketSource(int issues_per_market = 10) : m_issues(issues_per_market) {}
+
+  // Answers the same as KRX would for `day` being published.
+  void publish_until(core::Date last) { m_published_until = last; }
+  // Makes (endpoint, day) fail with `kind` for the next `times` calls (-1: forever).
+  void fail(fetch::Endpoint e, core::Date day, fetch::FailureKind kind, int times = -1) {
+    m_failures[{e, day}] = {kind, times};
+  }
+  void clear_failures() { m_failures.clear(); }
+  void set_budget(fetch::CallBudget* budget) { m_budget = budget; }
+  // Every `stocks` answer's close is shifted by this much (to tell reloads apart).
+  void set_price_shift(std::int64_t shift) { m_shift = shift; }
+
+  const std::vector<Call>& calls() const { return m_calls; }
+  std::set<core::Date> days_called() const {
+    std::set<core::Date> out;
+    for (const auto& c : m_calls) {
+      out.insert(c.day);
+    }
+    return out;
+  }
+  void clear_calls() { m_calls.clear(); }
+
+  // The rows this market has for `day` (independent of publication and failures).
+  std::vector<market::PriceRow> rows_for(fetch::Endpoint e, const core::Date& day) const {
+    std::vector<market::PriceRow> rows;
+    const auto m =
+        e == fetch::Endpoint::kospi_stocks ? market::Market::kospi : market::Market::kosdaq;
+    const int base = m == market::Market::kospi ? 100000 : 200000;
+    const auto day_index = (day - core::Date(2020, 1, 1)).days();
+    for (int i = 0; i < m_issues; ++i) {
+      market::PriceRow r;
+      r.trade_date = day;
+      char code[16];
+      std::snprintf(code, sizeof code, "%06d", base + i);
+      r.ticker = (m == market::Market::kospi && i == 0) ? "00104K" : code;
+      r.name = "종목" + std::to_string(base + i);
+      r.market = m;
+      r.section =
+          m == market::Market::kospi ? std::nullopt : std::optional<std::string>("우량기업부");
+      const std::int64_t close = 1000 + i * 100 + day_index % 50 + m_shift;
+      r.close = close;
+      r.change = 0;
+      r.change_rate = 0.0;
+      r.open = close;
+      r.high = close + 10;
+      r.low = close - 10;
+      r.volume = 1000 + i;
+      r.value = *r.volume * close;
+      r.listed_shares = static_cast<std::int64_t>(i + 1) * 20'000'000;
+      r.market_cap = close * *r.listed_shares;
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  }
+
+  fetch::FetchResult<std::vector<market::PriceRow>> stocks(fetch::Endpoint e,
+                                                           const core::Date& day) override {
+    if (auto f = call(e, day)) {
+      return *f;
+    }
+    if (m_published_until && day > *m_published_until) {
+      return std::vector<market::PriceRow>{};
+    }
+    return rows_for(e, day);
+  }
+
+  fetch::FetchResult<std::vector<market::IndexRow>> indices(fetch::Endpoint e,
+                                                            const core::Date& day) override {
+    if (auto f = call(e, day)) {
+      return *f;
+    }
+    if (m_published_until && day > *m_published_until) {
+      return std::vector<market::IndexRow>{};
+    }
+    market::IndexRow r;
+    r.trade_date = day;
+    r.index_class = e == fetch::Endpoint::kospi_index ? "KOSPI" : "KOSDAQ";
+    r.index_name = e == fetch::Endpoint::kospi_index ? "코스피" : "코스닥";
+    r.close = 2500.0 + static_cast<double>((day - core::Date(2020, 1, 1)).days() % 100);
+    return std::vector<market::IndexRow>{r};
+  }
+
+  std::string describe() const override { return "fake market"; }
+  bool counts_calls() const override { return true; }
+
+private:
+  std::optional<core::Failure<fetch::FailureKind>> call(fetch::Endpoint e, const core::Date& day) {
+    if (m_budget != nullptr && !m_budget->try_consume()) {
+      return core::Failure<fetch::FailureKind>{fetch::FailureKind::quota_exhausted,
+                                               m_budget->exhausted_message()};
+    }
+    m_calls.push_back({e, day});
+    const auto it = m_failures.find({e, day});
+    if (it == m_failures.end() || it->second.second == 0) {
+      return std::nullopt;
+    }
+    if (it->second.second > 0) {
+      --it->second.second;
+    }
+    return core::Failure<fetch::FailureKind>{
+        it->second.first, std::string(fetch::api_id(e)) + " " + core::to_iso(day) + ": " +
+                              std::string(fetch::to_string(it->second.first)) + " (fake)"};
+  }
+
+  int m_issues;
+  std::optional<core::Date> m_published_until;
+  std::map<std::pair<fetch::Endpoint, core::Date>, std::pair<fetch::FailureKind, int>> m_failures;
+  std::vector<Call> m_calls;
+  fetch::CallBudget* m_budget = nullptr;
+  std::int64_t m_shift = 0;
+};
+
+} // namespace krxbatch::test

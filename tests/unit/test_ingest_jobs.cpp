@@ -1,0 +1,319 @@
+#include "krxbatch/jobs/daily_update.hpp"
+#include "krxbatch/jobs/manual_setup.hpp"
+#include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/store/price_store.hpp"
+#include "krxbatch/store/target_store.hpp"
+
+#include "fake_market_source.hpp"
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace krxbatch;
+using core::Date;
+using fetch::Endpoint;
+using fetch::FailureKind;
+using state::DayState;
+
+namespace {
+
+// Monday 2024-07-01 19:00 KST; the fake market has published up to Friday 06-28.
+struct Fixture {
+  store::Database db{":memory:"};
+  util::FixedClock clock{test::kst(2024, 7, 1, 19)};
+  jobs::JobEnv env{db, test::real_calendar(), clock};
+  test::FakeMarketSource source{10};
+  jobs::DbCallBudget budget{db, clock, 10000};
+  jobs::IngestSettings settings;
+  store::JobStore jobs{db};
+
+  Fixture() {
+    source.set_budget(&budget);
+    source.publish_until(Date(2024, 6, 28));
+  }
+
+  jobs::JobResult setup(int days, bool yes = true) {
+    jobs::ManualSetupOptions o;
+    o.days = days;
+    o.confirm = [yes](const std::string&) { return yes; };
+    return jobs::run_manual_setup(env, source, budget, settings, o);
+  }
+  jobs::JobResult daily(jobs::DailyUpdateOptions o = {}) {
+    return jobs::run_daily_update(env, source, budget, settings, o);
+  }
+  std::optional<Date> mark() { return jobs.job("daily_update").last_success_date; }
+  DayState day_state(const Date& d) {
+    const auto r = jobs.day("daily_update", d);
+    return r ? r->state : DayState::pending;
+  }
+};
+
+std::vector<Date> sessions(const Date& from, const Date& to) {
+  return test::real_calendar().business_days(from, to);
+}
+
+} // namespace
+
+TEST_SUITE("jobs.manual_setup") {
+  TEST_CASE("backfills the sessions ending at the latest published one and builds the universe") {
+    Fixture f;
+    std::string shown;
+    jobs::ManualSetupOptions o;
+    o.days = 20;
+    o.confirm = [&](const std::string& plan) {
+      shown = plan;
+      return true;
+    };
+    const auto r = jobs::run_manual_setup(f.env, f.source, f.budget, f.settings, o);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    // Monday 07-01 answered empty, so the latest published session is Friday 06-28.
+    CHECK(shown.find("latest session    2024-06-28") != std::string::npos);
+    CHECK(shown.find("20 sessions 2024-05-31..2024-06-28") != std::string::npos);
+    const auto window = sessions(Date(2024, 5, 31), Date(2024, 6, 28));
+    REQUIRE(window.size() == 20);
+    store::PriceStore prices(f.db);
+    CHECK(prices.stored_sessions(Date(2024, 1, 1), Date(2024, 12, 31)) == window);
+    for (const auto& d : window) {
+      CHECK(prices.row_count(d, market::Market::kospi) == 10);
+      CHECK(prices.row_count(d, market::Market::kosdaq) == 10);
+    }
+    CHECK(f.mark() == Date(2024, 6, 28));
+    CHECK(f.jobs.job("manual_setup").last_success_date == Date(2024, 6, 28));
+    // The universe: exactly the issues with market cap >= 100bn on 06-28.
+    std::set<std::string> expected;
+    for (auto e : {Endpoint::kospi_stocks, Endpoint::kosdaq_stocks}) {
+      for (const auto& row : f.source.rows_for(e, Date(2024, 6, 28))) {
+        if (*row.market_cap >= 100'000'000'000) {
+          expected.insert(row.ticker);
+        }
+      }
+    }
+    std::set<std::string> targets;
+    for (const auto& t : store::TargetStore(f.db).list(true)) {
+      targets.insert(t.ticker);
+    }
+    CHECK(!expected.empty());
+    CHECK(expected.size() < 20);
+    CHECK(targets == expected);
+  }
+
+  TEST_CASE("a declined plan stores nothing") {
+    Fixture f;
+    const auto r = f.setup(20, false);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::skipped);
+    CHECK(store::PriceStore(f.db).stored_sessions(Date(2024, 1, 1), Date(2024, 12, 31)).empty());
+    CHECK_FALSE(f.mark());
+  }
+
+  TEST_CASE("resumes after an interruption without refetching complete sessions") {
+    Fixture f;
+    // The first attempt stops at the daily call limit part-way.
+    jobs::DbCallBudget small(f.db, f.clock, 30);
+    f.source.set_budget(&small);
+    jobs::ManualSetupOptions o;
+    o.days = 20;
+    o.confirm = [](const std::string&) { return true; };
+    auto r = jobs::run_manual_setup(f.env, f.source, small, f.settings, o);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::partial);
+    CHECK(r.summary.find("call limit") != std::string::npos);
+    const auto stored =
+        store::PriceStore(f.db).stored_sessions(Date(2024, 1, 1), Date(2024, 12, 31));
+    CHECK(stored.size() > 0);
+    CHECK(stored.size() < 20);
+    // Oldest first: what is stored is the start of the window, so the mark covers it.
+    CHECK(stored.front() == Date(2024, 5, 31));
+    CHECK(f.mark() == stored.back());
+
+    // The next day (a new KST day, a fresh quota) it resumes and completes.
+    f.clock.set(test::kst(2024, 7, 2, 9));
+    f.source.set_budget(&f.budget);
+    f.source.clear_calls();
+    r = f.setup(20);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    for (const auto& d : stored) {
+      CHECK_FALSE(f.source.days_called().contains(d));
+    }
+    // The latest published session is now 07-01 (published 07-02 08:00)... but the fake
+    // only publishes up to 06-28, so the window still ends there.
+    CHECK(f.mark() == Date(2024, 6, 28));
+  }
+}
+
+TEST_SUITE("jobs.daily_update") {
+  TEST_CASE("with no history it refuses with exit 2 and says to run manual_setup") {
+    Fixture f;
+    CHECK_THROWS_WITH_AS(f.daily(), doctest::Contains("manual_setup"), core::Error);
+  }
+
+  TEST_CASE("walks every missing session up to today and waits for the unpublished one") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    // A week later: 07-02..07-05 are published, 07-08 (today, 19:00) is not.
+    f.clock.set(test::kst(2024, 7, 8, 19));
+    f.source.publish_until(Date(2024, 7, 5));
+    f.source.clear_calls();
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::succeeded);
+    CHECK(f.mark() == Date(2024, 7, 5));
+    CHECK(f.day_state(Date(2024, 7, 8)) == DayState::waiting);
+    const std::set<Date> called = f.source.days_called();
+    const auto expected = sessions(Date(2024, 7, 1), Date(2024, 7, 8));
+    CHECK(called == std::set<Date>(expected.begin(), expected.end()));
+    CHECK(r.summary.find("waiting for publication (2024-07-08)") != std::string::npos);
+  }
+
+  TEST_CASE("a day failing for good holds the mark before it, stores later days, exits 1") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.clock.set(test::kst(2024, 7, 8, 19));
+    f.source.publish_until(Date(2024, 7, 5));
+    f.source.fail(Endpoint::kosdaq_stocks, Date(2024, 7, 3), FailureKind::server_error);
+    auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::failed);
+    CHECK(r.summary.find("2024-07-03 FAILED") != std::string::npos);
+    CHECK(f.mark() == Date(2024, 7, 2));
+    CHECK(f.day_state(Date(2024, 7, 3)) == DayState::failed);
+    CHECK(f.day_state(Date(2024, 7, 4)) == DayState::succeeded);
+    CHECK(f.day_state(Date(2024, 7, 5)) == DayState::succeeded);
+    CHECK(store::PriceStore(f.db).row_count(Date(2024, 7, 3), market::Market::kospi) == 0);
+    // A WARN alert names the day.
+    const auto alerts = store::AlertStore(f.db).list(false, 10);
+    CHECK(std::any_of(alerts.begin(), alerts.end(), [](const store::Alert& a) {
+      return a.rule == "ingest_day_failed" && a.message.find("2024-07-03") != std::string::npos;
+    }));
+
+    // The next run retries 07-03 first and does not refetch the complete days.
+    f.source.clear_failures();
+    f.source.clear_calls();
+    r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(f.source.calls().front().day == Date(2024, 7, 3));
+    CHECK_FALSE(f.source.days_called().contains(Date(2024, 7, 4)));
+    CHECK_FALSE(f.source.days_called().contains(Date(2024, 7, 5)));
+    CHECK(f.mark() == Date(2024, 7, 5));
+    CHECK(store::AlertStore(f.db).list(false, 10).empty());
+  }
+
+  TEST_CASE("a refused key stops the run at once with a CRITICAL alert") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.clock.set(test::kst(2024, 7, 8, 19));
+    f.source.publish_until(Date(2024, 7, 5));
+    f.source.fail(Endpoint::kospi_stocks, Date(2024, 7, 1), FailureKind::unauthorized);
+    f.source.clear_calls();
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::failed);
+    CHECK(f.source.calls().size() == 1);
+    const auto alerts = store::AlertStore(f.db).list(false, 10);
+    CHECK(std::any_of(alerts.begin(), alerts.end(), [](const store::Alert& a) {
+      return a.rule == "krx_auth" && a.severity == store::AlertSeverity::critical;
+    }));
+    CHECK(f.mark() == Date(2024, 6, 28));
+  }
+
+  TEST_CASE("a session still empty a day after its publication time raises an alert") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    // Tuesday 07-02 19:00: 07-01 was expected at 07-02 08:00 and is still empty: it waits,
+    // but less than a day late, no alert.
+    f.clock.set(test::kst(2024, 7, 2, 19));
+    auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(f.day_state(Date(2024, 7, 1)) == DayState::waiting);
+    CHECK(store::AlertStore(f.db).list(false, 10).empty());
+    // Wednesday 07-03 09:00: now more than a day late: an alert that names the holiday file.
+    f.clock.set(test::kst(2024, 7, 3, 9));
+    r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    const auto alerts = store::AlertStore(f.db).list(false, 10);
+    const auto unpublished = std::find_if(alerts.begin(), alerts.end(), [](const store::Alert& a) {
+      return a.rule == "unpublished";
+    });
+    REQUIRE(unpublished != alerts.end());
+    CHECK(unpublished->message.find("2024-07-01") != std::string::npos);
+    CHECK(unpublished->message.find("holidays/2024.txt") != std::string::npos);
+    // The mark (06-28) is also 2 sessions behind the latest published session (07-02).
+    CHECK(std::any_of(alerts.begin(), alerts.end(), [](const store::Alert& a) {
+      return a.rule == "sessions_behind" && a.severity == store::AlertSeverity::critical;
+    }));
+    // Once it is published and stored, the alert resolves itself.
+    f.source.publish_until(Date(2024, 7, 2));
+    r = f.daily();
+    CHECK(f.day_state(Date(2024, 7, 1)) == DayState::succeeded);
+    CHECK(store::AlertStore(f.db).list(false, 10).empty());
+  }
+
+  TEST_CASE("--max-days bounds one run; the rest is left for the next") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.clock.set(test::kst(2024, 7, 8, 19));
+    f.source.publish_until(Date(2024, 7, 5));
+    jobs::DailyUpdateOptions o;
+    o.max_days = 2;
+    const auto r = f.daily(o);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::partial);
+    CHECK(f.mark() == Date(2024, 7, 2));
+  }
+
+  TEST_CASE("--from/--to reloads a range, replacing its rows") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.source.set_price_shift(7);
+    f.source.clear_calls();
+    jobs::DailyUpdateOptions o;
+    o.from = Date(2024, 6, 26);
+    o.to = Date(2024, 6, 27);
+    const auto r = f.daily(o);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(f.source.days_called() == std::set<Date>{Date(2024, 6, 26), Date(2024, 6, 27)});
+    CHECK(f.mark() == Date(2024, 6, 28));
+    CHECK(store::PriceStore(f.db).row_count(Date(2024, 6, 26), market::Market::kospi) == 10);
+  }
+
+  TEST_CASE("a running day left by a killed process is retried") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.clock.set(test::kst(2024, 7, 2, 19));
+    f.source.publish_until(Date(2024, 7, 1));
+    // A process died while working on 07-01.
+    f.jobs.apply("daily_update", Date(2024, 7, 1), state::DayEvent::start, f.clock.now_kst());
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(f.day_state(Date(2024, 7, 1)) == DayState::succeeded);
+    CHECK(f.jobs.day("daily_update", Date(2024, 7, 1))->attempts == 2);
+    CHECK(f.mark() == Date(2024, 7, 1));
+  }
+
+  TEST_CASE("nothing to do is a skipped run with exit 0") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    f.clock.set(test::kst(2024, 6, 28, 20));
+    f.source.clear_calls();
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::skipped);
+    CHECK(f.source.calls().empty());
+  }
+}
+
+TEST_SUITE("jobs.daily_update") {
+  TEST_CASE("sessions after the mark whose rows vanished are fetched again, and only those") {
+    Fixture f;
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    // Someone deletes the last 3 sessions' rows and sets the mark back.
+    f.db.execute("DELETE FROM daily_prices WHERE trade_date >= '2024-06-26'");
+    f.db.execute("DELETE FROM index_prices WHERE trade_date >= '2024-06-26'");
+    f.jobs.set_mark("daily_update", Date(2024, 6, 25), f.clock.now_kst());
+    f.source.clear_calls();
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(f.source.days_called() == std::set<Date>{Date(2024, 6, 26), Date(2024, 6, 27),
+                                                   Date(2024, 6, 28), Date(2024, 7, 1)});
+    CHECK(f.mark() == Date(2024, 6, 28));
+    CHECK(store::PriceStore(f.db).row_count(Date(2024, 6, 27), market::Market::kosdaq) == 10);
+  }
+}
