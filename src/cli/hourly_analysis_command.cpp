@@ -95,8 +95,9 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
       }
     };
   }
+  options.args = "hourly_analysis";
   for (const auto& a : args) {
-    options.args += (options.args.empty() ? "" : " ") + a;
+    options.args += " " + a;
   }
 
   const auto lock_path = ctx.db_path().string() + ".analysis.lock";

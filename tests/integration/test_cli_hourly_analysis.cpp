@@ -2,9 +2,10 @@
 // completing and ranking the universe, budgets, a lagging daily_update, --ticker, the lock,
 // and kill -9 followed by a rerun.
 //
-// The databases are written through the store API (tests/support/synthetic_market.hpp); the
-// ones built by the real manual_setup against the fake KRX server are in
-// test_cli_analysis_pipeline.cpp once ingestion is on the command line.
+// The databases are written through the store API (tests/support/synthetic_market.hpp), which
+// is fast and lets a test shape the market (new listings, suspensions, a lagging mark); the
+// same flows on databases built by the real manual_setup against the fake KRX server are in
+// test_cli_analysis_pipeline.cpp.
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/util/file_lock.hpp"
