@@ -117,6 +117,35 @@ TEST_SUITE("analysis.end_to_end") {
                    "'hourly_analysis'") == "2024-07-03");
   }
 
+  TEST_CASE("hourly_analysis runs while daily_update is in the middle of a catch-up") {
+    IngestEnv env(k_monday_morning);
+    REQUIRE(env.run({"manual_setup", "--yes", "--days", "300"}).exit_code == 0);
+    env.set_now(k_thursday_morning);
+    // daily_update stores 07-01, then hangs in the fetch of 07-02 until released.
+    env.fake().add_faults(
+        R"({"api":"stk_bydd_trd","date":"2024-07-02","fault":"delay","ms":600000})");
+    auto update = env.spawn({"daily_update"});
+    env.fake().wait_for_request("stk_bydd_trd", "20240702");
+
+    auto r = env.run({"hourly_analysis"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("succeeded: session 2024-07-01") != std::string::npos);
+    CHECK(r.err.find("daily_update has not completed 2024-07-03; analysing 2024-07-01") !=
+          std::string::npos);
+
+    env.fake().release_delays();
+    const auto u = update.wait();
+    INFO(u.err);
+    CHECK(u.exit_code == 0);
+    r = env.run({"hourly_analysis"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("succeeded: session 2024-07-03") != std::string::npos);
+    auto db = env.open();
+    CHECK(column(db, "SELECT DISTINCT as_of_date FROM analysis_results ORDER BY 1") ==
+          std::vector<std::string>{"2024-07-01", "2024-07-03"});
+  }
+
   TEST_CASE("kill -9 mid-batch on a manual_setup database, then a rerun, is an uninterrupted run") {
     IngestEnv env(k_monday_morning, {"--kospi", "150", "--kosdaq", "200"});
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "300"}).exit_code == 0);
