@@ -26,6 +26,9 @@ struct OpenOptions {
   std::chrono::milliseconds busy_timeout{60000};
   // Apply pending migrations (false only for tools that must not change the file).
   bool migrate = true;
+  // Open an existing file for reading only (no WAL switch, no migrations): a second
+  // connection for a thread that only reads, e.g. hourly_analysis' bar loaders.
+  bool read_only = false;
 };
 
 class Database {
