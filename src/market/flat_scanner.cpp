@@ -45,8 +45,7 @@ public:
   // Every step returns false as soon as the body leaves the flat shape.
   bool scan(std::vector<Row>& rows) {
     std::string_view key;
-    if (!punct('{') || !string_token(key) || key != "OutBlock_1" || !punct(':') ||
-        !punct('[')) {
+    if (!punct('{') || !string_token(key) || key != "OutBlock_1" || !punct(':') || !punct('[')) {
       return false;
     }
     skip_space();

@@ -32,9 +32,8 @@ bool same_row(const PriceRow& a, const PriceRow& b) {
 bool same_row(const IndexRow& a, const IndexRow& b) {
   return a.trade_date == b.trade_date && a.index_class == b.index_class &&
          a.index_name == b.index_name && a.close == b.close && a.change == b.change &&
-         a.change_rate == b.change_rate && a.open == b.open && a.high == b.high &&
-         a.low == b.low && a.volume == b.volume && a.value == b.value &&
-         a.market_cap == b.market_cap;
+         a.change_rate == b.change_rate && a.open == b.open && a.high == b.high && a.low == b.low &&
+         a.volume == b.volume && a.value == b.value && a.market_cap == b.market_cap;
 }
 
 template <typename Row>
@@ -238,8 +237,8 @@ TEST_SUITE("market.flat_scanner") {
       const bool index = (i % 3) == 2;
       auto body = seeds[index ? 1 : 0];
       const auto pos = std::uniform_int_distribution<std::size_t>(0, body.size() - 1)(rng);
-      const char c = interesting[std::uniform_int_distribution<std::size_t>(
-          0, interesting.size() - 1)(rng)];
+      const char c =
+          interesting[std::uniform_int_distribution<std::size_t>(0, interesting.size() - 1)(rng)];
       switch (i % 4) {
       case 0:
       case 1:
