@@ -10,21 +10,28 @@ namespace krxbatch::store {
 struct PriceStore::Statements {
   explicit Statements(SQLite::Database& db)
       : delete_prices(db, "DELETE FROM daily_prices WHERE trade_date = ?"),
+        delete_staged(db, "DELETE FROM daily_prices_staging WHERE trade_date = ?"),
         delete_indices(db, "DELETE FROM index_prices WHERE trade_date = ?"),
         delete_quality(db, "DELETE FROM data_quality_issues WHERE trade_date = ?"),
         insert_price(db, "INSERT INTO daily_prices (ticker, trade_date, market, name, open, "
                          "high, low, close, volume, value, market_cap, listed_shares, change, "
                          "change_rate, section) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                          "?10, ?11, ?12, ?13, ?14, ?15)"),
+        insert_staged(db, "INSERT INTO daily_prices_staging (ticker, trade_date, market, name, "
+                          "open, high, low, close, volume, value, market_cap, listed_shares, "
+                          "change, change_rate, section) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                          "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
         insert_index(db, "INSERT INTO index_prices (index_class, index_name, trade_date, open, "
                          "high, low, close, change, change_rate, volume, value, market_cap) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         insert_quality(db, "INSERT INTO data_quality_issues (trade_date, market, ticker, "
                            "severity, rule, message, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)") {}
   SQLite::Statement delete_prices;
+  SQLite::Statement delete_staged;
   SQLite::Statement delete_indices;
   SQLite::Statement delete_quality;
   SQLite::Statement insert_price;
+  SQLite::Statement insert_staged;
   SQLite::Statement insert_index;
   SQLite::Statement insert_quality;
 };
@@ -55,21 +62,25 @@ std::int64_t
 PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow> prices,
                         std::span<const market::IndexRow> indices,
                         std::span<const std::pair<market::Market, market::Finding>> warnings,
-                        const core::KstTime& now) {
+                        const core::KstTime& now, PriceTable table) {
   return guarded(m_db, "storing " + core::to_iso(day), [&] {
     if (!m_st) {
       m_st = std::make_unique<Statements>(m_db.impl().db);
     }
     auto& st = *m_st;
     const auto iso = core::to_iso(day);
-    for (auto* del : {&st.delete_prices, &st.delete_indices, &st.delete_quality}) {
+    // The day leaves both tables, whichever one its new rows go to: a reload of a staged day
+    // replaces it, and a day is never in both.
+    for (auto* del :
+         {&st.delete_prices, &st.delete_staged, &st.delete_indices, &st.delete_quality}) {
       del->bind(1, iso);
       run(*del);
     }
     std::int64_t written = 0;
-    auto& ins = st.insert_price;
+    auto& ins = table == PriceTable::staging ? st.insert_staged : st.insert_price;
     // In key order: each insert then lands just after the previous one's position in the
-    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name).
+    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); in
+    // the staging table, clustered by (trade_date, ticker), ticker order is key order too.
     std::vector<const market::PriceRow*> by_ticker;
     by_ticker.reserve(prices.size());
     for (const auto& r : prices) {
@@ -136,8 +147,12 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
 
 std::size_t PriceStore::row_count(const core::Date& day, market::Market m) const {
   return guarded(m_db, "counting prices", [&] {
+    // Staged rows count: validation compares a session with the previous one, which may still
+    // be staged during a backfill.
     SQLite::Statement st(m_db.impl().db,
-                         "SELECT count(*) FROM daily_prices WHERE trade_date = ? AND market = ?");
+                         "SELECT (SELECT count(*) FROM daily_prices WHERE trade_date = ?1 AND "
+                         "market = ?2) + (SELECT count(*) FROM daily_prices_staging WHERE "
+                         "trade_date = ?1 AND market = ?2)");
     st.bind(1, core::to_iso(day));
     st.bind(2, std::string(market::to_string(m)));
     st.executeStep();
@@ -150,7 +165,8 @@ std::vector<core::Date> PriceStore::stored_sessions(const core::Date& from,
   return guarded(m_db, "reading stored sessions", [&] {
     SQLite::Statement st(m_db.impl().db,
                          "SELECT DISTINCT trade_date FROM daily_prices WHERE trade_date "
-                         "BETWEEN ? AND ? ORDER BY trade_date");
+                         "BETWEEN ?1 AND ?2 UNION SELECT DISTINCT trade_date FROM "
+                         "daily_prices_staging WHERE trade_date BETWEEN ?1 AND ?2 ORDER BY 1");
     st.bind(1, core::to_iso(from));
     st.bind(2, core::to_iso(to));
     std::vector<core::Date> out;
@@ -167,8 +183,11 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
                                                    std::span<const market::Market> markets) const {
   return guarded(m_db, "reading stored sessions", [&] {
     // One index-only pass over (trade_date, market).
-    SQLite::Statement st(m_db.impl().db, "SELECT DISTINCT trade_date, market FROM daily_prices "
-                                         "WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date");
+    // Staged sessions are stored sessions (the ingestion planner must not fetch them again).
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT DISTINCT trade_date, market FROM daily_prices WHERE trade_date "
+                         "BETWEEN ?1 AND ?2 UNION SELECT DISTINCT trade_date, market FROM "
+                         "daily_prices_staging WHERE trade_date BETWEEN ?1 AND ?2 ORDER BY 1");
     st.bind(1, core::to_iso(from));
     st.bind(2, core::to_iso(to));
     std::map<core::Date, std::size_t> found;
@@ -186,6 +205,31 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
       }
     }
     return out;
+  });
+}
+
+std::int64_t PriceStore::merge_staged() {
+  return guarded(m_db, "merging staged prices into daily_prices", [&] {
+    auto& db = m_db.impl().db;
+    // In daily_prices' key order: each ticker's newest leaf page is written once for the
+    // whole batch, however many sessions it holds.
+    const auto n = db.exec(
+        "INSERT INTO daily_prices (ticker, trade_date, market, name, open, high, low, close, "
+        "volume, value, market_cap, listed_shares, change, change_rate, section) SELECT ticker, "
+        "trade_date, market, name, open, high, low, close, volume, value, market_cap, "
+        "listed_shares, change, change_rate, section FROM daily_prices_staging ORDER BY ticker, "
+        "trade_date");
+    db.exec("DELETE FROM daily_prices_staging");
+    return static_cast<std::int64_t>(n);
+  });
+}
+
+std::optional<core::Date> PriceStore::first_staged_session() const {
+  return guarded(m_db, "reading staged sessions", [&] {
+    SQLite::Statement st(m_db.impl().db, "SELECT min(trade_date) FROM daily_prices_staging");
+    st.executeStep();
+    const auto c = st.getColumn(0);
+    return c.isNull() ? std::nullopt : core::parse_iso_date(c.getString());
   });
 }
 
