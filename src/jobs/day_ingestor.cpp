@@ -166,7 +166,14 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
 
   const auto now = m_env.clock.now_kst();
   store::Database::Transaction txn(m_env.db);
-  const auto rows = m_prices.replace_day(day, prices, indices, warnings, now);
+  bool staged = false;
+  if (m_staging) {
+    const auto mark = m_jobs.job(k_job).last_success_date;
+    staged = !mark || day > *mark;
+  }
+  const auto rows =
+      m_prices.replace_day(day, prices, indices, warnings, now,
+                           staged ? store::PriceTable::staging : store::PriceTable::daily_prices);
   m_jobs.apply(k_job, day, state::DayEvent::succeed, now, {}, rows);
   advance_daily_mark(m_env);
   for (const auto& key : {"ingest_day_failed:" + core::to_iso(day),
@@ -174,7 +181,29 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     m_alerts.resolve(key, now);
   }
   txn.commit();
+  if (staged) {
+    ++m_staged;
+  }
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
+}
+
+std::int64_t DayIngestor::merge_staged() {
+  m_staged = 0;
+  return merge_staged_prices(m_env);
+}
+
+std::int64_t merge_staged_prices(JobEnv env) {
+  store::PriceStore prices(env.db);
+  if (!prices.first_staged_session()) {
+    return 0;
+  }
+  store::Database::Transaction txn(env.db);
+  const auto moved = prices.merge_staged();
+  const auto mark = advance_daily_mark(env);
+  txn.commit();
+  spdlog::debug("merged {} staged price rows into daily_prices; mark {}", moved,
+                mark ? core::to_iso(*mark) : std::string("none"));
+  return moved;
 }
 
 std::optional<core::Date> advance_daily_mark(JobEnv env) {
@@ -189,13 +218,17 @@ std::optional<core::Date> advance_daily_mark(JobEnv env) {
   if (!first) {
     return mark;
   }
+  // A staged session is complete but not yet in daily_prices, which is all that the readers
+  // outside the ingest lock (hourly_analysis, export, digest) see: the mark waits for the merge.
+  const auto staged = store::PriceStore(env.db).first_staged_session();
   // Days with a state from `first` on; the walk stops at the first session without a state
   // (not worked on yet) or the first incomplete one.
   const auto rows = jobs.days(store::k_job_daily_update, *first, core::Date(9999, 12, 31));
   std::vector<state::SessionState> following;
   std::optional<core::Date> expected = *first;
   for (const auto& r : rows) {
-    if (!expected || r.date != *expected || r.state != state::DayState::succeeded) {
+    if (!expected || r.date != *expected || r.state != state::DayState::succeeded ||
+        (staged && r.date >= *staged)) {
       break;
     }
     following.push_back({r.date, r.state});

@@ -33,6 +33,30 @@ IngestWriteTuning::~IngestWriteTuning() {
   }
 }
 
+StagingScope::StagingScope(DayIngestor& ingestor, bool on) : m_ingestor(ingestor), m_on(on) {
+  m_ingestor.set_staging(on);
+}
+
+StagingScope::~StagingScope() {
+  if (!m_on || m_merged) {
+    return;
+  }
+  try {
+    m_ingestor.merge_staged();
+  } catch (const std::exception& e) {
+    spdlog::warn("staged prices not merged yet ({}); the next ingestion run merges them first",
+                 e.what());
+  }
+}
+
+void StagingScope::merge() {
+  m_merged = true;
+  m_ingestor.set_staging(false);
+  if (m_on) {
+    m_ingestor.merge_staged();
+  }
+}
+
 LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_calls,
                        const std::vector<core::Date>& days,
                        const std::map<core::Date, Prefetched>& prefetched,
@@ -59,6 +83,10 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       loop.warnings += outcome.warnings;
       spdlog::debug("{}: {} stored {} rows ({} warnings)", job, core::to_iso(day), outcome.rows,
                     outcome.warnings);
+      // Keeps the staging table bounded; each merge still writes each ticker's page once.
+      if (ingestor.staged_since_merge() >= k_merge_every_sessions) {
+        ingestor.merge_staged();
+      }
       break;
     case DayOutcome::Kind::waiting:
       loop.waiting.push_back(day);

@@ -32,6 +32,29 @@ private:
 inline constexpr int k_ingest_cache_kib = 64 * 1024;
 inline constexpr int k_ingest_wal_pages = 16384;
 
+// The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks at least
+// k_min_staged_sessions sessions stages their price rows, and merges them into daily_prices
+// every k_merge_every_sessions sessions and when the run ends, on every path out of it.
+inline constexpr int k_min_staged_sessions = 2;
+inline constexpr int k_merge_every_sessions = 64;
+
+// Turns staging on for `ingestor` (when `on`) for the scope's length; merge() merges what is
+// left staged; the destructor merges too when merge() was not reached (an exception), logging
+// instead of throwing: the next ingestion run merges leftovers first in any case.
+class StagingScope {
+public:
+  StagingScope(DayIngestor& ingestor, bool on);
+  ~StagingScope();
+  StagingScope(const StagingScope&) = delete;
+  StagingScope& operator=(const StagingScope&) = delete;
+  void merge();
+
+private:
+  DayIngestor& m_ingestor;
+  bool m_on;
+  bool m_merged = false;
+};
+
 struct LoopResult {
   std::vector<core::Date> stored;
   std::vector<core::Date> waiting;

@@ -49,6 +49,16 @@ public:
   // Number of KRX calls one day needs with these settings.
   int calls_per_day() const;
 
+  // With staging on, a day after daily_update's mark writes its price rows to the staging
+  // table (in the same per-day transaction as its state, DESIGN §5.1); days at or before the
+  // mark (reloads) always go straight to daily_prices, so that every session up to the mark is
+  // in daily_prices at every instant (what readers outside the ingest lock rely on).
+  void set_staging(bool on) { m_staging = on; }
+  // Sessions staged since the last merge_staged().
+  int staged_since_merge() const { return m_staged; }
+  // merge_staged_prices(); resets staged_since_merge().
+  std::int64_t merge_staged();
+
 private:
   DayOutcome finish_failed(const core::Date& day, DayOutcome outcome);
   DayOutcome finish_waiting(const core::Date& day, const std::string& what);
@@ -60,10 +70,18 @@ private:
   store::JobStore m_jobs;
   store::PriceStore m_prices;
   store::AlertStore m_alerts;
+  bool m_staging = false;
+  int m_staged = 0;
 };
 
+// Merges the staging table into daily_prices and moves daily_update's mark over the sessions
+// that were staged, in one transaction. Call only while holding the ingest lock. A no-op
+// (no transaction) when nothing is staged. Returns the number of price rows moved.
+std::int64_t merge_staged_prices(JobEnv env);
+
 // Moves daily_update's mark over the contiguous complete sessions that follow it (or that
-// start the stored history when there is no mark). Call inside the day's transaction.
+// start the stored history when there is no mark), stopping before the oldest session whose
+// rows are still in the staging table. Call inside the day's transaction.
 // Returns the mark after the call.
 std::optional<core::Date> advance_daily_mark(JobEnv env);
 
