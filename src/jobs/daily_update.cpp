@@ -121,9 +121,10 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
   const IngestWriteTuning tuning(env.db);
-  // One session is written straight to daily_prices: staging it would cost its ~60 staging
-  // pages on top of the same per-ticker pages at the merge.
-  StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions);
+  // A short catch-up is written straight to daily_prices, so that the mark moves (and
+  // hourly_analysis can start) after each session; a single session would gain nothing from
+  // staging anyway (its ~60 staging pages on top of the same per-ticker pages at the merge).
+  StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_update);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, {}, nullptr, k_job);
   staging.merge(); // before the summary reads the mark
   const auto calls = budget.consumed() - calls_before;

@@ -32,10 +32,13 @@ private:
 inline constexpr int k_ingest_cache_kib = 64 * 1024;
 inline constexpr int k_ingest_wal_pages = 16384;
 
-// The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks at least
-// k_min_staged_sessions sessions stages their price rows, and merges them into daily_prices
-// every k_merge_every_sessions sessions and when the run ends, on every path out of it.
-inline constexpr int k_min_staged_sessions = 2;
+// The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks enough
+// sessions stages their price rows, and merges them into daily_prices every
+// k_merge_every_sessions sessions and when the run ends, on every path out of it. daily_update's
+// mark (what hourly_analysis waits for) moves only at a merge, so daily_update stages only a long
+// catch-up: up to 4 sessions (a long weekend) the mark still moves session by session.
+inline constexpr int k_min_staged_sessions_backfill = 2;
+inline constexpr int k_min_staged_sessions_update = 5;
 inline constexpr int k_merge_every_sessions = 64;
 
 // Turns staging on for `ingestor` (when `on`) for the scope's length; merge() merges what is
