@@ -12,6 +12,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -66,6 +68,19 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
   settings.api.base_url = env_or("KRX_API_BASE_URL", std::string(fetch::k_default_base_url));
   settings.api.auth_key = env_or("KRX_AUTH_KEY", "");
   settings.retry_scale = retry_scale(vm);
+  // Test seam of the fault matrix (docs/RELIABILITY.md): a request timeout short enough for a
+  // `delay` fault to exercise the timeout path in milliseconds.
+  if (const auto text = env_or("KRXBATCH_TEST_HTTP_TIMEOUT_MS", ""); !text.empty()) {
+    char* end = nullptr;
+    const long long ms = std::strtoll(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0' || ms <= 0) {
+      throw core::usage_error("KRXBATCH_TEST_HTTP_TIMEOUT_MS: '" + text +
+                              "' is not a positive number of milliseconds");
+    }
+    settings.http.total_timeout = std::chrono::milliseconds(ms);
+    settings.http.connect_timeout =
+        std::min(settings.http.connect_timeout, settings.http.total_timeout);
+  }
   return fetch::make_market_source(ctx.source_spec(), settings, budget);
 }
 

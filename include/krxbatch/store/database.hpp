@@ -15,8 +15,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace krxbatch::store {
@@ -26,6 +28,10 @@ struct OpenOptions {
   std::chrono::milliseconds busy_timeout{60000};
   // Apply pending migrations (false only for tools that must not change the file).
   bool migrate = true;
+  // Caps the file at this many pages (SQLite's max_page_count): a write that would grow it
+  // further fails as a full disk does. A test seam for the storage-fault suite (the CLI sets
+  // it only from KRXBATCH_TEST_MAX_PAGE_COUNT); nullopt in production.
+  std::optional<std::int64_t> max_page_count;
 };
 
 class Database {
