@@ -341,8 +341,8 @@ TEST_SUITE("reliability.storage") {
     CHECK(slurp(db) == bytes);
   }
 
-  TEST_CASE("a damaged page of daily_prices: one line saying to restore a backup, exit 1; with "
-            "the page repaired nothing was lost") {
+  TEST_CASE("a damaged page of daily_prices: one line saying to restore a backup, exit 1, and "
+            "with the page repaired nothing was lost") {
     Scenario s;
     const auto db = (s.env.dir() / "flipped.db").string();
     copy_database(s.base, db);
@@ -397,16 +397,17 @@ TEST_SUITE("reliability.storage") {
     Scenario s;
     const auto db = (s.env.dir() / "briefly.db").string();
     copy_database(s.base, db);
-    // The job's first session is held by the fake until the lock is taken, so that the job
-    // meets the lock when it commits; the lock is let go once the job has asked for the
-    // session's last answer (whether it is already waiting then or not, it must succeed).
+    // The job is held on its first session's last answer while another program takes the
+    // write lock; the answer is released, so the job's next step is that session's commit,
+    // and the lock is let go at once. Whether the commit meets the lock or comes after it is
+    // let go, the job must succeed (a busy wait within the timeout is not an error).
+    s.env.fake().clear_requests(); // the reference run asked for the same days
     s.env.fake().add_faults(
-        R"({"api":"stk_bydd_trd","date":"2024-07-01","fault":"delay","ms":600000})");
+        R"({"api":"kosdaq_dd_trd","date":"2024-07-01","fault":"delay","ms":600000})");
     auto job = s.env.spawn({"daily_update"}, db);
-    s.env.fake().wait_for_request("stk_bydd_trd", "20240701");
+    s.env.fake().wait_for_request("kosdaq_dd_trd", "20240701");
     LockHolder holder(db, "write");
     s.env.fake().release_delays();
-    s.env.fake().wait_for_request("kosdaq_dd_trd", "20240701");
     holder.release();
     const auto r = job.wait();
     INFO(r.err);
