@@ -69,7 +69,10 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   try {
     lock.emplace(take_lock());
   } catch (const core::Error& e) {
-    util::log_to_files(util::LogLevel::warn, std::string("krxbatch: skipped: ") + e.what());
+    const bool skipped = e.code() == core::ExitCode::locked;
+    util::log_to_files(skipped ? util::LogLevel::warn : util::LogLevel::error,
+                       std::string(skipped ? "krxbatch: skipped: " : "krxbatch: error: ") +
+                           e.what());
     throw;
   }
   spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), ctx.db_path().string());

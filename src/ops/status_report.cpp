@@ -259,18 +259,19 @@ std::string status_table(const StatusReport& r) {
         << behind << std::setw(11) << j.state << std::setw(10) << duration << std::setw(11) << rows
         << running << "\n";
   }
+  std::ostringstream details;
   for (const auto& j : r.jobs) {
     if (j.last_run && !j.last_run->message.empty()) {
-      out << "\n"
-          << j.job << " last run " << j.last_run->run_id << " (" << j.last_run->started_at
-          << "): " << one_line(j.last_run->message, 300);
+      details << "\n"
+              << j.job << " last run " << j.last_run->run_id << " (" << j.last_run->started_at
+              << "): " << one_line(j.last_run->message, 300);
     }
     for (const auto& d : j.days) {
-      out << "\n  " << core::to_iso(d.date) << " " << d.state << " after " << d.attempts
-          << " attempt(s): " << one_line(d.last_error.value_or("-"), 200);
+      details << "\n  " << core::to_iso(d.date) << " " << d.state << " after " << d.attempts
+              << " attempt(s): " << one_line(d.last_error.value_or("-"), 200);
     }
   }
-  out << "\n\nanalysis  ";
+  out << details.str() << (details.str().empty() ? "" : "\n") << "\nanalysis  ";
   if (r.analysis.session) {
     out << "session " << core::to_iso(*r.analysis.session) << ": " << r.analysis.done << "/"
         << r.analysis.targets << " targets done, " << r.analysis.remaining << " remaining"
