@@ -25,6 +25,15 @@ constexpr std::array k_commands = {
             "fetch every missing KRX session up to today (cron 19:00 weekdays)", run_daily_update},
     Command{"digest", nullptr, "fingerprint of the stored data, to compare two databases",
             run_digest},
+    Command{"backup", nullptr, "verified online copy of the database; retention", run_backup},
+    Command{"snapshot", nullptr, "compact verified copy of the database (weekly)", run_snapshot},
+    Command{"restore", nullptr, "put a backup back as the live database (keeps a copy)",
+            run_restore},
+    Command{"universe", nullptr, "analysis universe: refresh (market-cap threshold), list",
+            run_universe},
+    Command{"export", nullptr, "CSV files of prices and results with a manifest", run_export},
+    Command{"verify", nullptr, "check the database: integrity, gaps, counts, OHLC, job states",
+            run_verify},
 };
 
 const Command* find_command(const std::string& name) {

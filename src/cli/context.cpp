@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/ops/job_locks.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/util/log.hpp"
 
@@ -91,8 +92,8 @@ const ops::Settings& Context::settings() {
 }
 
 std::filesystem::path Context::lock_path(std::string_view job) const {
-  const auto suffix = job == store::k_job_hourly_analysis ? ".analysis.lock" : ".ingest.lock";
-  return db_path().string() + suffix;
+  return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path())
+                                             : ops::ingest_lock_path(db_path());
 }
 
 std::optional<po::variables_map>

@@ -88,5 +88,11 @@ int run_digest(Context& context, const Args& args);
 int run_daily_update(Context& context, const Args& args);
 int run_manual_setup(Context& context, const Args& args);
 int run_alerts(Context& context, const Args& args);
+int run_backup(Context& context, const Args& args);
+int run_snapshot(Context& context, const Args& args);
+int run_restore(Context& context, const Args& args);
+int run_universe(Context& context, const Args& args);
+int run_export(Context& context, const Args& args);
+int run_verify(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

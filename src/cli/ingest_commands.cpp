@@ -4,6 +4,7 @@
 #include "krxbatch/fetch/source_factory.hpp"
 #include "krxbatch/jobs/daily_update.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
+#include "krxbatch/ops/job_locks.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/file_lock.hpp"
 
@@ -45,29 +46,17 @@ double retry_scale(const po::variables_map& vm) {
 
 // Takes the ingestion lock shared by manual_setup and daily_update, or throws exit 75.
 util::FileLock take_ingest_lock(const Context& ctx, std::string_view job) {
-  const auto path = std::filesystem::path(ctx.db_path().string() + ".ingest.lock");
-  auto lock = util::FileLock::try_acquire(path);
-  if (!lock) {
-    const auto pid = util::FileLock::holder_pid(path);
-    throw core::Error(core::ExitCode::locked,
-                      std::string(job) +
-                          ": another ingestion run (daily_update or manual_setup) "
-                          "is in progress" +
-                          (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) + " on " +
-                          ctx.db_path().string() +
-                          "; this one exits without doing "
-                          "anything");
-  }
-  return std::move(*lock);
+  return ops::take_job_lock(ops::ingest_lock_path(ctx.db_path()), job,
+                            "another ingestion run (daily_update or manual_setup)");
 }
 
 std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variables_map& vm,
                                                  jobs::DbCallBudget& budget) {
-  const auto& ops = ctx.settings();
+  const auto& config = ctx.settings();
   fetch::SourceSettings settings;
-  settings.api.base_url =
-      ops.krx_api_base_url.empty() ? std::string(fetch::k_default_base_url) : ops.krx_api_base_url;
-  settings.api.auth_key = ops.krx_auth_key;
+  settings.api.base_url = config.krx_api_base_url.empty() ? std::string(fetch::k_default_base_url)
+                                                          : config.krx_api_base_url;
+  settings.api.auth_key = config.krx_auth_key;
   settings.retry_scale = retry_scale(vm);
   return fetch::make_market_source(ctx.source_spec(), settings, budget);
 }

@@ -248,13 +248,14 @@ TEST_SUITE("deploy.schedule") {
   TEST_CASE("the crontab is in KST and runs each job through the wrapper") {
     const auto& c = crontab();
     CHECK(c.variables.at("CRON_TZ") == "Asia/Seoul");
-    for (const auto* command : {"daily_update", "hourly_analysis", "backup --gzip", "snapshot",
-                                "backup --cleanup-only --retention-days 30",
-                                "snapshot cleanup --days 56", "universe refresh"}) {
+    for (const auto* command :
+         {"daily_update", "hourly_analysis", "backup --gzip", "snapshot",
+          "backup --cleanup-only --retention-days 30", "snapshot cleanup --days 56", "verify",
+          "universe refresh --yes"}) {
       CAPTURE(command);
       CHECK(c.schedule.contains(command));
     }
-    CHECK(c.schedule.size() == 7);
+    CHECK(c.schedule.size() == 8);
   }
 
   TEST_CASE("every systemd timer fires exactly when its crontab line does") {

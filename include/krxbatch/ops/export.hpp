@@ -1,0 +1,70 @@
+// `krxbatch export`: CSV files of prices, index prices and analysis results for backtests,
+// with a manifest that lets the reader check what it got.
+//
+// Each table goes to `<table>.csv`: UTF-8 without BOM, a header row of the table's columns
+// (read at run time), RFC 4180 quoting (a field with a comma, a double quote, CR or LF is
+// quoted, inner quotes doubled), LF line ends, NULL as an empty field, rows ordered by date
+// then key. `manifest.json` lists the krxbatch version, the database, the range, the tickers,
+// the creation time and, per file, its name, rows (without the header), bytes and SHA-256.
+// Everything is written into a temporary directory next to the target and renamed into place
+// at the end, so the target is either absent/unchanged or complete.
+#pragma once
+
+#include "krxbatch/core/date.hpp"
+#include "krxbatch/store/database.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace krxbatch::ops {
+
+// One field, quoted when RFC 4180 requires it.
+std::string csv_field(std::string_view value);
+// One record (no line end); nullopt cells are empty fields.
+std::string csv_record(std::span<const std::optional<std::string>> cells);
+
+struct ExportedFile {
+  std::string name;
+  std::int64_t rows = 0;
+  std::uintmax_t bytes = 0;
+  std::string sha256;
+};
+
+struct ExportManifest {
+  std::string krxbatch_version;
+  std::string database;
+  core::Date from;
+  core::Date to;
+  std::optional<std::vector<std::string>> tickers; // nullopt: every ticker
+  core::KstTime created_at;
+  std::vector<ExportedFile> files;
+};
+
+// The manifest as pretty-printed JSON (stable key order).
+std::string manifest_json(const ExportManifest& manifest);
+
+struct ExportOptions {
+  std::filesystem::path out_dir;
+  core::Date from;
+  core::Date to;
+  std::vector<std::string> tickers; // empty: all
+  bool force = false;               // replace a non-empty out_dir
+  std::string database_label;       // for the manifest
+  core::KstTime created_at;
+};
+
+// Checks a --tickers list: 6 characters of [0-9A-Z] each; returns them sorted without
+// duplicates. Throws core::Error (exit 2) naming the bad one.
+std::vector<std::string> parse_tickers(std::string_view comma_separated);
+
+// Writes the export. Throws core::Error: exit 2 when out_dir exists and is not an empty
+// directory and !force (nothing is written), exit 1 on I/O or storage failures (the
+// temporary directory is removed, out_dir is unchanged).
+ExportManifest export_range(store::Database& db, const ExportOptions& options);
+
+} // namespace krxbatch::ops

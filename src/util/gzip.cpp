@@ -1,0 +1,114 @@
+#include "krxbatch/util/gzip.hpp"
+
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/util/durable_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <vector>
+#include <zlib.h>
+
+namespace krxbatch::util {
+namespace {
+
+constexpr std::size_t k_chunk = 1 << 20;
+
+struct GzCloser {
+  void operator()(gzFile_s* f) const {
+    if (f != nullptr) {
+      gzclose(f);
+    }
+  }
+};
+using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
+
+std::string gz_message(gzFile f) {
+  int errnum = 0;
+  const char* msg = gzerror(f, &errnum);
+  if (errnum == Z_ERRNO) {
+    return std::strerror(errno);
+  }
+  return msg != nullptr ? msg : "unknown zlib error";
+}
+
+} // namespace
+
+bool is_gzip_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), 2);
+  return in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+void gzip_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) {
+    throw core::failure(from.string() + ": cannot read (" + std::strerror(errno) + ")");
+  }
+  GzHandle out(gzopen(to.c_str(), "wb6"));
+  if (!out) {
+    throw core::failure(to.string() + ": cannot create (" + std::strerror(errno) +
+                        "); check that the directory is writable");
+  }
+  std::vector<char> buf(k_chunk);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = static_cast<unsigned>(in.gcount());
+    if (n > 0 && gzwrite(out.get(), buf.data(), n) != static_cast<int>(n)) {
+      throw core::failure(to.string() + ": writing failed (" + gz_message(out.get()) +
+                          "); check free disk space");
+    }
+  }
+  if (in.bad()) {
+    throw core::failure(from.string() + ": reading failed");
+  }
+  if (gzclose(out.release()) != Z_OK) {
+    throw core::failure(to.string() + ": finishing the gzip stream failed; check free disk "
+                                      "space");
+  }
+  sync_path(to);
+}
+
+void gunzip_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (!is_gzip_file(from)) {
+    throw core::failure(from.string() + ": not a gzip file");
+  }
+  GzHandle in(gzopen(from.c_str(), "rb"));
+  if (!in) {
+    throw core::failure(from.string() + ": cannot read (" + std::strerror(errno) + ")");
+  }
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw core::failure(to.string() + ": cannot create (" + std::strerror(errno) +
+                        "); check that the directory is writable");
+  }
+  std::vector<char> buf(k_chunk);
+  for (;;) {
+    const int n = gzread(in.get(), buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < 0) {
+      throw core::failure(from.string() + ": the gzip data is damaged (" + gz_message(in.get()) +
+                          ")");
+    }
+    if (n == 0) {
+      break;
+    }
+    out.write(buf.data(), n);
+    if (!out) {
+      throw core::failure(to.string() + ": writing failed; check free disk space");
+    }
+  }
+  // gzclose reports a stream cut short (Z_BUF_ERROR) that gzread took as end of file.
+  if (const int rc = gzclose(in.release()); rc != Z_OK) {
+    throw core::failure(from.string() + ": the gzip file is truncated or damaged (zlib " +
+                        std::to_string(rc) + ")");
+  }
+  out.close();
+  if (!out) {
+    throw core::failure(to.string() + ": writing failed; check free disk space");
+  }
+  sync_path(to);
+}
+
+} // namespace krxbatch::util

@@ -1,0 +1,73 @@
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/util/durable_file.hpp"
+#include "krxbatch/util/gzip.hpp"
+
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace krxbatch;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+TEST_SUITE("util.gzip") {
+  TEST_CASE("a file gzipped and gunzipped comes back byte for byte") {
+    test::TempDir dir;
+    std::string content;
+    for (unsigned i = 0; i < 300000; ++i) {
+      content += static_cast<char>((i * 7919U) % 251U);
+    }
+    const auto src = dir.write("a.bin", content);
+    util::gzip_file(src, dir / "a.bin.gz");
+    CHECK(util::is_gzip_file(dir / "a.bin.gz"));
+    CHECK_FALSE(util::is_gzip_file(src));
+    util::gunzip_file(dir / "a.bin.gz", dir / "b.bin");
+    CHECK(slurp(dir / "b.bin") == content);
+  }
+
+  TEST_CASE("gunzip refuses a truncated or non-gzip file") {
+    test::TempDir dir;
+    const auto src = dir.write("a.txt", std::string(100000, 'x') + "tail");
+    util::gzip_file(src, dir / "a.gz");
+    const auto gz = slurp(dir / "a.gz");
+    dir.write("cut.gz", gz.substr(0, gz.size() - 10));
+    CHECK_THROWS_AS(util::gunzip_file(dir / "cut.gz", dir / "out"), core::Error);
+    CHECK_THROWS_WITH_AS(util::gunzip_file(src, dir / "out"), doctest::Contains("not a gzip file"),
+                         core::Error);
+  }
+
+  TEST_CASE("a temp path is removed unless released") {
+    test::TempDir dir;
+    std::filesystem::path kept;
+    {
+      util::TempPath gone(util::make_temp_file(dir.path(), "x"));
+      util::TempPath keep(util::make_temp_file(dir.path(), "y"));
+      CHECK(std::filesystem::exists(gone.path()));
+      kept = keep.release();
+    }
+    CHECK(std::filesystem::exists(kept));
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator{}) == 1);
+  }
+
+  TEST_CASE("rename_durably replaces the target atomically") {
+    test::TempDir dir;
+    dir.write("target", "old");
+    const auto tmp = dir.write("tmp", "new");
+    util::rename_durably(tmp, dir / "target");
+    CHECK(slurp(dir / "target") == "new");
+    CHECK_FALSE(std::filesystem::exists(tmp));
+  }
+}
