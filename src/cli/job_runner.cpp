@@ -29,7 +29,7 @@ std::string host_name() {
 
 void attach_log_file(const ops::Settings& s, std::string_view job) {
   const auto path = s.log_dir / (std::string(job) + ".log");
-  const auto bytes = static_cast<std::size_t>(s.log_max_mb) * 1024U * 1024U;
+  const auto bytes = static_cast<std::size_t>(s.log_max_bytes);
   // spdlog counts the rotated files only; log_files counts the current one too.
   util::add_log_file(path, bytes, static_cast<std::size_t>(s.log_files - 1));
 }

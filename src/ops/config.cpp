@@ -59,6 +59,44 @@ std::int64_t positive(const std::string& value, const Origin& origin, std::int64
   return n;
 }
 
+// "4096", "64K", "100M", "1G" (powers of 1024) as bytes, from 1K to 1 TB.
+std::int64_t byte_size(const std::string& value, const Origin& origin) {
+  constexpr std::int64_t k_min = 1024;
+  constexpr std::int64_t k_max = std::int64_t{1} << 40;
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(value.c_str(), &end, 10);
+  std::int64_t unit = 1;
+  if (end != value.c_str() && *end != '\0' && end[1] == '\0') {
+    switch (*end) {
+    case 'K':
+    case 'k':
+      unit = std::int64_t{1} << 10;
+      ++end;
+      break;
+    case 'M':
+    case 'm':
+      unit = std::int64_t{1} << 20;
+      ++end;
+      break;
+    case 'G':
+    case 'g':
+      unit = std::int64_t{1} << 30;
+      ++end;
+      break;
+    default:
+      break;
+    }
+  }
+  if (end == value.c_str() || *end != '\0' || errno != 0 || n <= 0 || n > k_max / unit ||
+      n * unit < k_min) {
+    throw core::usage_error(origin.where + ": '" + value +
+                            "' is not a file size (bytes, or a whole number with K, M or G, "
+                            "from 1K to 1024G)");
+  }
+  return n * unit;
+}
+
 void url(const std::string& value, const Origin& origin) {
   if (value.rfind("http://", 0) != 0 && value.rfind("https://", 0) != 0) {
     // The value may embed a token: name the key, never echo it.
@@ -95,8 +133,8 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.metrics_log = value;
   } else if (key == "log_dir") {
     s.log_dir = value;
-  } else if (key == "log_max_mb") {
-    s.log_max_mb = positive(value, o, 100'000, "a size in MB");
+  } else if (key == "log_max_size") {
+    s.log_max_bytes = byte_size(value, o);
   } else if (key == "log_files") {
     s.log_files = positive(value, o, 10'000, "a number of files");
   }
@@ -141,7 +179,8 @@ const std::vector<SettingKey>& setting_keys() {
       {"log_dir", "KRXBATCH_LOG_DIR",
        "per-job log files <log_dir>/<job>.log (default logs/ "
        "next to the database)"},
-      {"log_max_mb", "KRXBATCH_LOG_MAX_MB", "size of one log file before rotation (default 100)"},
+      {"log_max_size", "KRXBATCH_LOG_MAX_SIZE",
+       "size of one log file before it rotates: bytes, or with K, M or G (default 100M)"},
       {"log_files", "KRXBATCH_LOG_FILES", "log files kept per job (default 30)"},
   };
   return keys;

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace krxbatch;
@@ -350,6 +352,39 @@ TEST_SUITE("ops.logs") {
     const auto r = env.run({"daily_update"});
     CHECK(r.exit_code == 75);
     CHECK(slurp(env.dir() / "logs" / "daily_update.log").find("krxbatch: skipped:") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("a job's log file rotates at log_max_size and keeps log_files files") {
+    IngestEnv env(k_monday_morning);
+    write_config(env, "log_max_size = 1K\nlog_files = 2\n");
+    REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
+    env.set_now(k_thursday_morning);
+    constexpr int k_runs = 10;
+    for (int i = 0; i < k_runs; ++i) {
+      REQUIRE(env.run({"daily_update"}).exit_code == 0);
+    }
+    std::set<std::string> names;
+    int started = 0;
+    for (const auto& f : std::filesystem::directory_iterator(env.dir() / "logs")) {
+      const auto name = f.path().filename().string();
+      if (!name.starts_with("daily_update")) {
+        continue;
+      }
+      names.insert(name);
+      CAPTURE(name);
+      CHECK(f.file_size() <= 1024);
+      const auto text = slurp(f.path());
+      for (auto pos = text.find("daily_update: started"); pos != std::string::npos;
+           pos = text.find("daily_update: started", pos + 1)) {
+        ++started;
+      }
+    }
+    CHECK(names == std::set<std::string>{"daily_update.log", "daily_update.1.log"});
+    // The oldest runs were rotated out; the newest is in the current file.
+    CHECK(started > 0);
+    CHECK(started < k_runs);
+    CHECK(slurp(env.dir() / "logs" / "daily_update.log").find("daily_update: ") !=
           std::string::npos);
   }
 

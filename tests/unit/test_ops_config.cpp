@@ -66,13 +66,30 @@ TEST_SUITE("ops.config") {
 
   TEST_CASE("a bad value names file:line and the key, never echoing a URL") {
     test::TempDir dir;
-    const auto file = dir.write("k.conf", "log_files = 3\nlog_max_mb = lots\n");
+    const auto file = dir.write("k.conf", "log_files = 3\nlog_max_size = lots\n");
     CHECK(error_of([&] { ops::load_settings(file, dir / "x.db", env_of({})); }) ==
-          file.string() + ":2: log_max_mb: 'lots' is not a size in MB (a whole number from 1 "
-                          "to 100000)");
+          file.string() + ":2: log_max_size: 'lots' is not a file size (bytes, or a whole "
+                          "number with K, M or G, from 1K to 1024G)");
     const auto bad_url = dir.write("u.conf", "webhook_url = hooks/SECRET\n");
     const auto message = error_of([&] { ops::load_settings(bad_url, dir / "x.db", env_of({})); });
     CHECK(message == bad_url.string() + ":1: webhook_url: not an http:// or https:// URL");
+  }
+
+  TEST_CASE("log_max_size takes bytes or K, M, G (powers of 1024) from 1K to 1024G") {
+    const auto size = [](const std::string& v) {
+      return ops::load_settings(std::nullopt, "k.db", env_of({{"KRXBATCH_LOG_MAX_SIZE", v}}))
+          .log_max_bytes;
+    };
+    CHECK(size("4096") == 4096);
+    CHECK(size("2K") == 2048);
+    CHECK(size("100M") == 100 * 1024 * 1024);
+    CHECK(size("3g") == std::int64_t{3} << 30);
+    CHECK(size("1024G") == std::int64_t{1} << 40);
+    for (const auto* bad : {"0", "1000", "0K", "-1M", "1.5M", "10MB", "M", "1025G", "1T"}) {
+      CAPTURE(bad);
+      CHECK(error_of([&] { size(bad); }).starts_with("KRXBATCH_LOG_MAX_SIZE: '" +
+                                                       std::string(bad) + "' is not a file size"));
+    }
   }
 
   TEST_CASE("a file holding the key must be accessible by its owner only") {
@@ -108,7 +125,7 @@ TEST_SUITE("ops.config") {
     CHECK(s.log_files == 4);
     CHECK(s.ping_start_url == "http://h/start");
     CHECK(s.webhook_url == "https://hook/x");
-    CHECK(s.log_max_mb == 100);
+    CHECK(s.log_max_bytes == 100 * 1024 * 1024);
     CHECK(s.log_dir == dir / "data" / "logs");
     CHECK(s.config_file == file);
     CHECK(error_of([&] {
