@@ -58,6 +58,12 @@ void write_metrics(Context& ctx, const ops::Settings& s, const ops::RunFigures& 
   }
 }
 
+ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& settings) {
+  return ops::Notifier(client,
+                       {settings.webhook_url, settings.ping_start_url, settings.ping_success_url,
+                        settings.ping_fail_url, "krxbatch@" + host_name()});
+}
+
 } // namespace
 
 int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
@@ -78,9 +84,7 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), ctx.db_path().string());
 
   fetch::CurlNotifyClient client;
-  ops::Notifier notifier(client,
-                         {settings.webhook_url, settings.ping_start_url, settings.ping_success_url,
-                          settings.ping_fail_url, "krxbatch@" + host_name()});
+  auto notifier = make_notifier(client, settings);
   notifier.ping_start(job);
   const auto started = std::chrono::steady_clock::now();
 
@@ -173,6 +177,73 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
 
   if (error) {
     util::log_to_files(util::LogLevel::error, "krxbatch: error: " + error_text);
+    std::rethrow_exception(error);
+  }
+  return exit_code;
+}
+
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
+  const auto& settings = ctx.settings();
+  attach_log_file(settings, name);
+
+  int exit_code = 0;
+  std::exception_ptr error;
+  std::string error_text;
+  try {
+    exit_code = body();
+  } catch (const core::Error& e) {
+    error = std::current_exception();
+    error_text = e.what();
+    exit_code = static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    error = std::current_exception();
+    error_text = std::string("internal error: ") + e.what();
+    exit_code = static_cast<int>(core::ExitCode::failed);
+  }
+  if (error) {
+    util::log_to_files(exit_code == static_cast<int>(core::ExitCode::locked)
+                           ? util::LogLevel::warn
+                           : util::LogLevel::error,
+                       std::string(exit_code == static_cast<int>(core::ExitCode::locked)
+                                       ? "krxbatch: skipped: "
+                                       : "krxbatch: error: ") +
+                           error_text);
+  }
+
+  const bool failed = exit_code == static_cast<int>(core::ExitCode::failed);
+  if (failed || exit_code == 0) {
+    const std::string key = "command_failed:" + std::string(name);
+    const std::string message =
+        error ? std::string(name) + " failed: " + util::redact(error_text)
+              : std::string(name) + " failed (exit 1); its output and " +
+                    (settings.log_dir / (std::string(name) + ".log")).string() + " say why";
+    fetch::CurlNotifyClient client;
+    auto notifier = make_notifier(client, settings);
+    try {
+      // A command that failed before the database existed has nothing to record it in.
+      std::error_code ec;
+      if (std::filesystem::exists(ctx.db_path(), ec)) {
+        store::AlertStore alerts(ctx.database());
+        const auto now = ctx.clock().now_kst();
+        if (failed) {
+          const auto before = alerts.last_id();
+          alerts.raise(store::AlertSeverity::warn, name, "command_failed", message, key, now);
+          notifier.post_alerts(name, alerts.added_after(before));
+        } else {
+          alerts.resolve(key, now);
+        }
+      } else if (failed) {
+        notifier.post_text(name, "[WARN] " + message + " - krxbatch@" + host_name());
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: the failure alert was not stored: {}", name, e.what());
+      if (failed) {
+        notifier.post_text(name, "[WARN] " + message + " (the alert could not be stored) - "
+                                 "krxbatch@" + host_name());
+      }
+    }
+  }
+  if (error) {
     std::rethrow_exception(error);
   }
   return exit_code;

@@ -26,4 +26,13 @@ namespace krxbatch::cli {
 int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
             const std::function<jobs::JobResult()>& body);
 
+// The lighter wrapper of the scheduled data-care commands (backup, snapshot, verify, universe
+// refresh), which cron runs at night with nobody reading stderr: their log lines also go to
+// <log_dir>/<name>.log (rotated like a job's); when `body` fails (exit 1, or a core::Error or
+// other exception with exit 1) the WARN alert `command_failed` (job `name`) is raised and, when
+// new, posted to the webhook; a run that exits 0 resolves it. Usage errors (exit 2) and skips
+// (exit 75) change no alert. No pings and no metrics: those belong to the jobs. Returns
+// `body`'s exit code; rethrows its exception after that, unchanged.
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body);
+
 } // namespace krxbatch::cli

@@ -459,3 +459,35 @@ TEST_SUITE("ops.config") {
     CHECK(r.err.find("missing.conf") != std::string::npos);
   }
 }
+
+TEST_SUITE("ops.care") {
+  TEST_CASE("a failing backup logs to backup.log and raises command_failed; a good one resolves") {
+    IngestEnv env(k_monday_morning);
+    test::HttpReceiver receiver;
+    write_config(env, "webhook_url = " + receiver.url("/hook") + "\n");
+    REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
+    // A backup directory that is a file: the backup cannot be written.
+    const auto not_a_dir = env.dir() / "not-a-dir";
+    std::ofstream(not_a_dir) << "x";
+    for (int i = 0; i < 2; ++i) {
+      CHECK(env.run({"backup", "--dir", not_a_dir.string()}).exit_code == 1);
+    }
+    auto db = env.open();
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'command_failed' AND job_name = "
+                     "'backup' AND severity = 'WARN' AND acknowledged = 0") == 1);
+    // One message: the second failure refreshed the open alert.
+    const auto hooks = receiver.requests_to("/hook");
+    REQUIRE(hooks.size() == 1);
+    CHECK(Json::parse(hooks[0].body)["text"].get<std::string>().starts_with(
+        "[WARN] backup command_failed: backup failed: "));
+    CHECK(slurp(env.dir() / "logs" / "backup.log").find("krxbatch: error: ") != std::string::npos);
+
+    REQUIRE(env.run({"backup"}).exit_code == 0);
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE acknowledged = 0") == 0);
+    CHECK(slurp(env.dir() / "logs" / "backup.log").find("verified") != std::string::npos);
+    // A usage error is the operator's, not the schedule's: no alert.
+    CHECK(env.run({"backup", "--cleanup-only"}).exit_code == 2);
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'command_failed'") == 1);
+    CHECK(receiver.requests_to("/hook").size() == 1);
+  }
+}
