@@ -120,32 +120,43 @@ TEST_SUITE("ops.status") {
     CHECK(job_of(s, "hourly_analysis")["running"] == false);
   }
 
-  TEST_CASE("over Chuseok 2024 a mark at 09-13 is 0 sessions behind and raises nothing") {
-    // Thursday 2024-09-19 08:30: Friday 09-13 was published this morning (after Chuseok,
-    // 09-16..18).
-    IngestEnv env("2024-09-19T08:30:00+09:00");
+  TEST_CASE("over Chuseok 2025 (10-03..10-09) nothing is behind and no alert is raised") {
+    // Thursday 2025-10-02 08:30: Wednesday 10-01 is the newest published session. Thursday's
+    // session publishes only on Friday 10-10 08:00, after the week of holidays.
+    IngestEnv env("2025-10-02T08:30:00+09:00");
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
-    // During the holiday block (Wednesday 09-18 19:00) and at its end.
-    for (const auto* now :
-         {"2024-09-18T19:00:00+09:00", "2024-09-19T08:30:00+09:00", "2024-09-19T19:00:00+09:00"}) {
+    for (const auto* now : {"2025-10-02T19:00:00+09:00", "2025-10-03T19:00:00+09:00",
+                            "2025-10-06T08:30:00+09:00", "2025-10-08T19:00:00+09:00",
+                            "2025-10-09T19:00:00+09:00", "2025-10-10T07:59:00+09:00"}) {
       CAPTURE(now);
       env.set_now(now);
-      const auto r = env.run({"daily_update"});
-      CHECK(r.exit_code == 0);
+      CHECK(env.run({"daily_update"}).exit_code == 0);
       const auto s = status_json(env);
-      CHECK(job_of(s, "daily_update")["last_success_date"] == "2024-09-13");
+      CHECK(s["latest_published_session"] == "2025-10-01");
+      CHECK(job_of(s, "daily_update")["last_success_date"] == "2025-10-01");
       CHECK(job_of(s, "daily_update")["sessions_behind"] == 0);
       CHECK(s["alerts"]["open"] == 0);
     }
     auto db = env.open();
     CHECK(scalar(db, "SELECT count(*) FROM alerts") == 0);
+    // Friday 10-10 08:30: Thursday 10-02 is out and stored.
+    env.set_now("2025-10-10T08:30:00+09:00");
+    CHECK(env.run({"daily_update"}).exit_code == 0);
+    CHECK(job_of(status_json(env), "daily_update")["last_success_date"] == "2025-10-02");
+    CHECK(scalar(db, "SELECT count(*) FROM alerts") == 0);
 
-    // Really behind after the holidays (09-19, 09-20, 09-23 out and failing): CRITICAL.
-    env.set_now("2024-09-24T09:00:00+09:00");
+    // After the block, KRX failing: one session behind is a WARN for the day only ...
     env.fake().add_faults(R"({"api":"*","date":"*","fault":"status","status":500,"times":-1})");
+    env.set_now("2025-10-13T09:00:00+09:00");
     CHECK(env.run({"daily_update"}).exit_code == 1);
-    const auto s = status_json(env);
-    CHECK(job_of(s, "daily_update")["sessions_behind"] == 3);
+    CHECK(job_of(status_json(env), "daily_update")["sessions_behind"] == 1);
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'sessions_behind'") == 0);
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'ingest_day_failed' AND "
+                     "severity = 'WARN' AND acknowledged = 0") == 1);
+    // ... two sessions behind (10-10 and 10-13 out, neither stored) is CRITICAL.
+    env.set_now("2025-10-14T09:00:00+09:00");
+    CHECK(env.run({"daily_update"}).exit_code == 1);
+    CHECK(job_of(status_json(env), "daily_update")["sessions_behind"] == 2);
     CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'sessions_behind' AND "
                      "severity = 'CRITICAL' AND acknowledged = 0") == 1);
   }
@@ -199,6 +210,47 @@ TEST_SUITE("ops.alerts") {
     CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE acknowledged = 0") == 0);
     // krx_auth, run_failed and sessions_behind (the mark stayed 3 sessions behind).
     CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE acknowledged_at LIKE '% (resolved)'") == 3);
+  }
+
+  TEST_CASE("a session still empty a day after its expected publication raises unpublished") {
+    IngestEnv env(k_monday_morning);
+    test::HttpReceiver receiver;
+    write_config(env, "webhook_url = " + receiver.url("/hook") + "\n");
+    REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
+    // KRX answers Monday 07-01 with no rows, as for a closure missing from holidays/.
+    env.fake().add_faults(R"({"api":"*","date":"2024-07-01","fault":"empty","times":-1})");
+
+    // Tuesday 19:00: 07-01 was due at 08:00 today (and 07-02 is today): waiting is normal, no
+    // alert.
+    env.set_now("2024-07-02T19:00:00+09:00");
+    CHECK(env.run({"daily_update"}).exit_code == 0);
+    auto s = status_json(env);
+    REQUIRE(job_of(s, "daily_update")["days"].size() == 2);
+    CHECK(job_of(s, "daily_update")["days"][0]["date"] == "2024-07-01");
+    CHECK(job_of(s, "daily_update")["days"][0]["state"] == "waiting");
+    CHECK(s["alerts"]["open"] == 0);
+    CHECK(receiver.requests().empty());
+
+    // Wednesday 09:00, more than a day late: WARN naming the holiday file, on the webhook.
+    env.set_now("2024-07-03T09:00:00+09:00");
+    CHECK(env.run({"daily_update"}).exit_code == 0);
+    auto db = env.open();
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'unpublished' AND severity = "
+                     "'WARN' AND acknowledged = 0 AND message LIKE '%2024-07-01%holidays/2024.txt%'") ==
+          1);
+    bool posted = false;
+    for (const auto& r : receiver.requests()) {
+      posted = posted || Json::parse(r.body)["text"].get<std::string>().starts_with(
+                             "[WARN] daily_update unpublished: ");
+    }
+    CHECK(posted);
+
+    // Published at last: stored, and the alert resolves itself.
+    env.fake().clear_faults();
+    CHECK(env.run({"daily_update"}).exit_code == 0);
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'unpublished' AND "
+                     "acknowledged = 0") == 0);
+    CHECK(job_of(status_json(env), "daily_update")["last_success_date"] == "2024-07-02");
   }
 }
 
@@ -291,8 +343,14 @@ TEST_SUITE("ops.metrics") {
     write_config(env, "metrics_textfile = " + prom.string() + "\nmetrics_log = " + jsonl.string() +
                           "\n");
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
+    // A second name for the file as it is now: a rename puts a new file under `prom` and leaves
+    // this one as it was; writing into the file in place would change both names.
+    std::ofstream(prom) << "# previous\n";
+    const auto previous = env.dir() / "previous.prom";
+    std::filesystem::create_hard_link(prom, previous);
     env.set_now(k_thursday_morning);
     REQUIRE(env.run({"daily_update"}).exit_code == 0);
+    CHECK(slurp(previous) == "# previous\n");
 
     // Only the final file is in the directory: the temporary one was renamed over it.
     int files = 0;
@@ -332,6 +390,13 @@ TEST_SUITE("ops.metrics") {
     CHECK(lines[1]["sessions_behind"] == 0);
     CHECK(lines[1]["last_success_date"] == "2024-07-03");
     CHECK(lines[1]["krx_calls_today"] == 12);
+
+    // A textfile that cannot be written is a WARN line; the job's exit code is its own.
+    const auto r = env.run({"daily_update"}, {{"KRXBATCH_METRICS_TEXTFILE",
+                                               (env.dir() / "no-such-dir" / "k.prom").string()}});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("metrics not written") != std::string::npos);
+    CHECK(slurp(jsonl).find("\"job\":\"daily_update\"") != std::string::npos);
   }
 }
 

@@ -4,9 +4,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 using namespace krxbatch;
 using core::Date;
@@ -281,6 +283,34 @@ TEST_SUITE("deploy.schedule") {
       CHECK_FALSE(core::is_weekend(t.date()));
       const auto hm = t.time_of_day();
       CHECK(((hm.hours() == 8 && hm.minutes() == 30) || (hm.hours() == 19 && hm.minutes() == 0)));
+    }
+  }
+
+  TEST_CASE("data care: backup nightly 01:00, snapshot and cleanups on Sunday, Saturday checks") {
+    // One week from Monday 2024-06-24: each line's firings as (weekday, hour, minute).
+    const KstTime from(Date(2024, 6, 24), {});
+    const auto week = [&](const std::string& command) {
+      std::vector<std::tuple<int, int, int>> out;
+      for (const auto& t :
+           firings(crontab().schedule.at(command), from, from + boost::gregorian::days(7))) {
+        out.emplace_back(t.date().day_of_week().as_number(),
+                         static_cast<int>(t.time_of_day().hours()),
+                         static_cast<int>(t.time_of_day().minutes()));
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    using W = std::vector<std::tuple<int, int, int>>;
+    CHECK(week("backup --gzip") ==
+          W{{0, 1, 0}, {1, 1, 0}, {2, 1, 0}, {3, 1, 0}, {4, 1, 0}, {5, 1, 0}, {6, 1, 0}});
+    CHECK(week("snapshot") == W{{0, 2, 0}});
+    CHECK(week("backup --cleanup-only --retention-days 30") == W{{0, 3, 0}});
+    CHECK(week("snapshot cleanup --days 56") == W{{0, 3, 30}});
+    CHECK(week("verify") == W{{6, 9, 30}});
+    CHECK(week("universe refresh --yes") == W{{6, 10, 0}});
+    // universe refresh takes the ingestion lock: no ingestion runs on Saturday.
+    for (const auto& [dow, h, m] : week("daily_update")) {
+      CHECK(dow != 6);
     }
   }
 
