@@ -126,7 +126,8 @@ int run_backup(Context& ctx, const Args& args) {
     ordered_json j = ordered_json::object();
     if (!cleanup_only) {
       auto& db = existing_database(ctx, "backup");
-      const auto result = ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>());
+      const auto result =
+          ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>());
       spdlog::info("backup: {} ({} bytes, verified)", result.path.string(), result.bytes);
       if (ctx.json()) {
         j["backup"] = archive_json(result);
@@ -173,7 +174,8 @@ int run_snapshot(Context& ctx, const Args& args) {
   }
   return run_care_command(ctx, "snapshot", [&] {
     auto& db = existing_database(ctx, "snapshot");
-    const auto result = ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst());
+    const auto result =
+        ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst());
     spdlog::info("snapshot: {} ({} bytes, verified)", result.path.string(), result.bytes);
     if (ctx.json()) {
       std::cout << ordered_json{{"snapshot", archive_json(result)}}.dump(2) << "\n";

@@ -201,13 +201,12 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
     exit_code = static_cast<int>(core::ExitCode::failed);
   }
   if (error) {
-    util::log_to_files(exit_code == static_cast<int>(core::ExitCode::locked)
-                           ? util::LogLevel::warn
-                           : util::LogLevel::error,
-                       std::string(exit_code == static_cast<int>(core::ExitCode::locked)
-                                       ? "krxbatch: skipped: "
-                                       : "krxbatch: error: ") +
-                           error_text);
+    util::log_to_files(
+        exit_code == static_cast<int>(core::ExitCode::locked) ? util::LogLevel::warn
+                                                              : util::LogLevel::error,
+        std::string(exit_code == static_cast<int>(core::ExitCode::locked) ? "krxbatch: skipped: "
+                                                                          : "krxbatch: error: ") +
+            error_text);
   }
 
   const bool failed = exit_code == static_cast<int>(core::ExitCode::failed);
@@ -238,8 +237,10 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
     } catch (const std::exception& e) {
       spdlog::warn("{}: the failure alert was not stored: {}", name, e.what());
       if (failed) {
-        notifier.post_text(name, "[WARN] " + message + " (the alert could not be stored) - "
-                                 "krxbatch@" + host_name());
+        notifier.post_text(name, "[WARN] " + message +
+                                     " (the alert could not be stored) - "
+                                     "krxbatch@" +
+                                     host_name());
       }
     }
   }

@@ -50,8 +50,8 @@ int run_verify(Context& ctx, const Args& args) {
       std::cout << j.dump(2) << "\n";
     } else {
       for (const auto& f : report.findings) {
-        std::cout << std::left << std::setw(7) << ops::to_string(f.level) << std::setw(16) << f.check
-                  << f.message << "\n";
+        std::cout << std::left << std::setw(7) << ops::to_string(f.level) << std::setw(16)
+                  << f.check << f.message << "\n";
       }
       char elapsed[32];
       std::snprintf(elapsed, sizeof elapsed, "%.2f", seconds);

@@ -155,9 +155,10 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
     file->set_formatter(make_formatter());
     g_root->add(std::move(file), true);
   } catch (const std::exception& e) {
-    throw core::usage_error(path.string() + ": cannot open the log file (" + e.what() +
-                            "); check the directory's permissions, or set log_dir in the config file "
-                            "(KRXBATCH_LOG_DIR)");
+    throw core::usage_error(
+        path.string() + ": cannot open the log file (" + e.what() +
+        "); check the directory's permissions, or set log_dir in the config file "
+        "(KRXBATCH_LOG_DIR)");
   }
 }
 

@@ -125,9 +125,9 @@ TEST_SUITE("ops.status") {
     // session publishes only on Friday 10-10 08:00, after the week of holidays.
     IngestEnv env("2025-10-02T08:30:00+09:00");
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
-    for (const auto* now : {"2025-10-02T19:00:00+09:00", "2025-10-03T19:00:00+09:00",
-                            "2025-10-06T08:30:00+09:00", "2025-10-08T19:00:00+09:00",
-                            "2025-10-09T19:00:00+09:00", "2025-10-10T07:59:00+09:00"}) {
+    for (const auto* now :
+         {"2025-10-02T19:00:00+09:00", "2025-10-03T19:00:00+09:00", "2025-10-06T08:30:00+09:00",
+          "2025-10-08T19:00:00+09:00", "2025-10-09T19:00:00+09:00", "2025-10-10T07:59:00+09:00"}) {
       CAPTURE(now);
       env.set_now(now);
       CHECK(env.run({"daily_update"}).exit_code == 0);
@@ -235,8 +235,9 @@ TEST_SUITE("ops.alerts") {
     env.set_now("2024-07-03T09:00:00+09:00");
     CHECK(env.run({"daily_update"}).exit_code == 0);
     auto db = env.open();
-    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'unpublished' AND severity = "
-                     "'WARN' AND acknowledged = 0 AND message LIKE '%2024-07-01%holidays/2024.txt%'") ==
+    CHECK(scalar(db,
+                 "SELECT count(*) FROM alerts WHERE rule = 'unpublished' AND severity = "
+                 "'WARN' AND acknowledged = 0 AND message LIKE '%2024-07-01%holidays/2024.txt%'") ==
           1);
     bool posted = false;
     for (const auto& r : receiver.requests()) {
@@ -392,8 +393,9 @@ TEST_SUITE("ops.metrics") {
     CHECK(lines[1]["krx_calls_today"] == 12);
 
     // A textfile that cannot be written is a WARN line; the job's exit code is its own.
-    const auto r = env.run({"daily_update"}, {{"KRXBATCH_METRICS_TEXTFILE",
-                                               (env.dir() / "no-such-dir" / "k.prom").string()}});
+    const auto r =
+        env.run({"daily_update"},
+                {{"KRXBATCH_METRICS_TEXTFILE", (env.dir() / "no-such-dir" / "k.prom").string()}});
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("metrics not written") != std::string::npos);
     CHECK(slurp(jsonl).find("\"job\":\"daily_update\"") != std::string::npos);

@@ -87,8 +87,9 @@ TEST_SUITE("ops.config") {
     CHECK(size("1024G") == std::int64_t{1} << 40);
     for (const auto* bad : {"0", "1000", "0K", "-1M", "1.5M", "10MB", "M", "1025G", "1T"}) {
       CAPTURE(bad);
-      CHECK(error_of([&] { size(bad); }).starts_with("KRXBATCH_LOG_MAX_SIZE: '" +
-                                                       std::string(bad) + "' is not a file size"));
+      CHECK(error_of([&] {
+              size(bad);
+            }).starts_with("KRXBATCH_LOG_MAX_SIZE: '" + std::string(bad) + "' is not a file size"));
     }
   }
 

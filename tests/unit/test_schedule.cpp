@@ -250,10 +250,9 @@ TEST_SUITE("deploy.schedule") {
   TEST_CASE("the crontab is in KST and runs each job through the wrapper") {
     const auto& c = crontab();
     CHECK(c.variables.at("CRON_TZ") == "Asia/Seoul");
-    for (const auto* command :
-         {"daily_update", "hourly_analysis", "backup --gzip", "snapshot",
-          "backup --cleanup-only --retention-days 30", "snapshot cleanup --days 56", "verify",
-          "universe refresh --yes"}) {
+    for (const auto* command : {"daily_update", "hourly_analysis", "backup --gzip", "snapshot",
+                                "backup --cleanup-only --retention-days 30",
+                                "snapshot cleanup --days 56", "verify", "universe refresh --yes"}) {
       CAPTURE(command);
       CHECK(c.schedule.contains(command));
     }

@@ -37,7 +37,7 @@ struct Settings {
   std::string metrics_log;       // JSON lines, one per run, appended
   std::filesystem::path log_dir; // <log_dir>/<job>.log
   std::int64_t log_max_bytes = std::int64_t{100} << 20; // per file (log_max_size)
-  std::int64_t log_files = 30;   // files kept per job, the current one included
+  std::int64_t log_files = 30; // files kept per job, the current one included
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;
