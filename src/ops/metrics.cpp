@@ -164,6 +164,9 @@ std::string render_metrics(const StatusReport& r) {
   w.family("analysis_targets", "Active targets of the session hourly_analysis works on.");
   w.sample({{"state", "done"}}, r.analysis.done);
   w.sample({{"state", "remaining"}}, r.analysis.remaining);
+  w.family("analysis_failed",
+           "Targets of that session analysed with an error (a subset of state=\"done\").");
+  w.sample({}, r.analysis.failed);
   w.family("krx_calls_today", "KRX Open API calls counted today (KST).");
   w.sample({}, static_cast<double>(r.krx_calls_today));
   w.family("krx_daily_limit", "KRX Open API calls allowed per KST day.");

@@ -126,6 +126,9 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
     ++r.analysis.targets;
     if (daily_mark && t.last_analyzed_date && *t.last_analyzed_date >= *daily_mark) {
       ++r.analysis.done;
+      if (t.last_error) {
+        ++r.analysis.failed;
+      }
     }
   }
   r.analysis.remaining = r.analysis.targets - r.analysis.done;
@@ -199,7 +202,8 @@ std::string status_json(const StatusReport& r) {
                                {"targets", r.analysis.targets},
                                {"done", r.analysis.done},
                                {"remaining", r.analysis.remaining},
-                               {"ranked", r.analysis.ranked}};
+                               {"ranked", r.analysis.ranked},
+                               {"failed", r.analysis.failed}};
   ordered_json newest = ordered_json::array();
   for (const auto& a : r.newest_alerts) {
     newest.push_back(ordered_json{{"id", a.id},
@@ -274,8 +278,11 @@ std::string status_table(const StatusReport& r) {
   out << details.str() << (details.str().empty() ? "" : "\n") << "\nanalysis  ";
   if (r.analysis.session) {
     out << "session " << core::to_iso(*r.analysis.session) << ": " << r.analysis.done << "/"
-        << r.analysis.targets << " targets done, " << r.analysis.remaining << " remaining"
-        << (r.analysis.ranked ? ", ranked" : "");
+        << r.analysis.targets << " targets done";
+    if (r.analysis.failed > 0) {
+      out << " (" << r.analysis.failed << " failed)";
+    }
+    out << ", " << r.analysis.remaining << " remaining" << (r.analysis.ranked ? ", ranked" : "");
   } else {
     out << "no session yet (daily_update has no mark)";
   }

@@ -93,8 +93,8 @@ TEST_SUITE("ops.metrics") {
           "krxbatch_last_run_outcome{job=\"daily_update\",outcome=\"succeeded\"} 0\n",
           "krxbatch_days{job=\"daily_update\",state=\"failed\"} 1\n",
           "krxbatch_job_running{job=\"daily_update\"} 0\n",
-          "krxbatch_analysis_targets{state=\"remaining\"} 6\n", "krxbatch_krx_calls_today 12\n",
-          "krxbatch_open_alerts{severity=\"WARN\"} 1\n",
+          "krxbatch_analysis_targets{state=\"remaining\"} 6\n", "krxbatch_analysis_failed 0\n",
+          "krxbatch_krx_calls_today 12\n", "krxbatch_open_alerts{severity=\"WARN\"} 1\n",
           "krxbatch_last_run_outcome{job=\"odd\\\"job\\\\\\n\",outcome=\"never_run\"} 1\n"}) {
       CAPTURE(line);
       CHECK(text.find(line) != std::string::npos);

@@ -53,6 +53,8 @@ struct Prepared {
                "('000030','C','KOSPI',3,'2024-07-01','2024-07-01','2024-07-01',1),"
                "('000040','D','KOSPI',2,'2024-07-01','2024-07-01','2024-06-28',1),"
                "('000050','E','KOSPI',1,'2024-07-01','2024-07-01',NULL,0)");
+    // C's analysis for the session stored an error.
+    db.execute("UPDATE target_tickers SET last_error = 'no bars' WHERE ticker = '000030'");
     db.execute("INSERT INTO api_calls (kst_date, calls) VALUES ('2024-07-04', 8), "
                "('2024-07-03', 99)");
   }
@@ -102,6 +104,7 @@ TEST_SUITE("ops.status") {
     CHECK(r.analysis.targets == 4);
     CHECK(r.analysis.done == 3);
     CHECK(r.analysis.remaining == 1);
+    CHECK(r.analysis.failed == 1);
     CHECK_FALSE(r.analysis.ranked);
     CHECK(r.open_alerts.total() == 2);
     CHECK(r.open_alerts.critical == 1);
@@ -132,7 +135,7 @@ TEST_SUITE("ops.status") {
     CHECK(j["jobs"][0]["last_run"].is_null());
     CHECK(j["jobs"][0]["sessions_behind"].is_null());
     CHECK(keys(j["analysis"]) ==
-          std::vector<std::string>{"session", "targets", "done", "remaining", "ranked"});
+          std::vector<std::string>{"session", "targets", "done", "remaining", "ranked", "failed"});
     CHECK(keys(j["alerts"]) ==
           std::vector<std::string>{"open", "critical", "warn", "info", "newest"});
     CHECK(keys(j["alerts"]["newest"][0]) ==
@@ -162,7 +165,7 @@ TEST_SUITE("ops.status") {
     CHECK(text.find("daily_update     2024-07-01    2       failed") != std::string::npos);
     CHECK(text.find("2024-07-02 failed after 2 attempt(s): HTTP 500") != std::string::npos);
     CHECK(text.find("2024-07-03 waiting") != std::string::npos);
-    CHECK(text.find("3/4 targets done, 1 remaining") != std::string::npos);
+    CHECK(text.find("3/4 targets done (1 failed), 1 remaining") != std::string::npos);
     CHECK(text.find("2 open (1 CRITICAL, 1 WARN, 0 INFO)") != std::string::npos);
     CHECK(text.find("KRX calls 8 of 100 used today") != std::string::npos);
   }

@@ -66,6 +66,7 @@ struct AnalysisProgress {
   int done = 0;        // analysed for the session (last_analyzed_date >= session)
   int remaining = 0;   // targets - done
   bool ranked = false; // hourly_analysis' mark has reached the session
+  int failed = 0;      // of `done`, those whose analysis stored an error (last_error)
 };
 
 struct StatusReport {
