@@ -87,6 +87,7 @@ int run_status(Context& context, const Args& args);
 int run_digest(Context& context, const Args& args);
 int run_daily_update(Context& context, const Args& args);
 int run_manual_setup(Context& context, const Args& args);
+int run_hourly_analysis(Context& context, const Args& args);
 int run_alerts(Context& context, const Args& args);
 int run_backup(Context& context, const Args& args);
 int run_snapshot(Context& context, const Args& args);

@@ -77,14 +77,18 @@ void apply_migrations(Database& owner, SQLite::Database& db) {
 
 Database::Database(const std::string& path, OpenOptions options) {
   try {
-    m_impl = std::make_unique<Impl>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    // A Database is used from one thread at a time (database.hpp), so SQLite's per-call
+    // connection mutex only costs: ~14 % of hourly_analysis' CPU went to it.
+    const int mode =
+        options.read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+    m_impl = std::make_unique<Impl>(path, mode | SQLite::OPEN_NOMUTEX);
   } catch (const SQLite::Exception& e) {
     throw storage_error(path, "opening the database", e);
   }
   guarded(*this, "opening the database", [&] {
     auto& db = m_impl->db;
     db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
-    if (path != ":memory:") {
+    if (path != ":memory:" && !options.read_only) {
       const auto mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
       if (mode != "wal") {
         spdlog::warn("{}: could not switch to WAL (journal_mode is {}); concurrent jobs will "
@@ -94,7 +98,7 @@ Database::Database(const std::string& path, OpenOptions options) {
     }
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
-    if (options.migrate) {
+    if (options.migrate && !options.read_only) {
       apply_migrations(*this, db);
     }
   });
@@ -115,6 +119,11 @@ int Database::schema_version() const {
 
 int Database::latest_schema_version() {
   return migrations().back().version;
+}
+
+void Database::set_wal_autocheckpoint(int pages) {
+  guarded(*this, "setting the checkpoint interval",
+          [&] { m_impl->db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(pages)); });
 }
 
 void Database::execute(const std::string& sql) {

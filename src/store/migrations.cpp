@@ -161,8 +161,71 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )SQL";
 
-constexpr std::array<Migration, 1> k_migrations = {{
+// Version 2: what hourly_analysis keeps per (ticker, session) besides the scores of version 1
+// (docs/SCORING.md): the unranked composite, the close and the TA-Lib indicator values on the
+// session (named as in `krxbatch indicators`; OBV's level is left out, its flow is a factor),
+// and every raw factor as it was ranked (f_*). NULL where a value is undefined (too few bars,
+// no index, ineligible because not on the session).
+constexpr std::string_view k_v2 = R"SQL(
+ALTER TABLE analysis_results ADD COLUMN composite_raw REAL;  -- weighted mean of the pillar scores
+ALTER TABLE analysis_results ADD COLUMN close REAL;
+ALTER TABLE analysis_results ADD COLUMN sma5 REAL;
+ALTER TABLE analysis_results ADD COLUMN sma20 REAL;
+ALTER TABLE analysis_results ADD COLUMN sma60 REAL;
+ALTER TABLE analysis_results ADD COLUMN sma120 REAL;
+ALTER TABLE analysis_results ADD COLUMN ema12 REAL;
+ALTER TABLE analysis_results ADD COLUMN ema26 REAL;
+ALTER TABLE analysis_results ADD COLUMN rsi14 REAL;
+ALTER TABLE analysis_results ADD COLUMN macd REAL;
+ALTER TABLE analysis_results ADD COLUMN macd_signal REAL;
+ALTER TABLE analysis_results ADD COLUMN macd_hist REAL;
+ALTER TABLE analysis_results ADD COLUMN bb_upper REAL;
+ALTER TABLE analysis_results ADD COLUMN bb_middle REAL;
+ALTER TABLE analysis_results ADD COLUMN bb_lower REAL;
+ALTER TABLE analysis_results ADD COLUMN atr14 REAL;
+ALTER TABLE analysis_results ADD COLUMN stoch_slowk REAL;
+ALTER TABLE analysis_results ADD COLUMN stoch_slowd REAL;
+ALTER TABLE analysis_results ADD COLUMN mfi14 REAL;
+ALTER TABLE analysis_results ADD COLUMN adx14 REAL;
+ALTER TABLE analysis_results ADD COLUMN cci20 REAL;
+ALTER TABLE analysis_results ADD COLUMN willr14 REAL;
+ALTER TABLE analysis_results ADD COLUMN roc10 REAL;
+ALTER TABLE analysis_results ADD COLUMN plus_di14 REAL;
+ALTER TABLE analysis_results ADD COLUMN minus_di14 REAL;
+ALTER TABLE analysis_results ADD COLUMN natr14 REAL;
+-- raw factors: trend pillar
+ALTER TABLE analysis_results ADD COLUMN f_close_vs_sma120 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_close_vs_sma60 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_sma20_vs_sma60 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_adx_signed REAL;
+ALTER TABLE analysis_results ADD COLUMN f_macd_hist_rel REAL;
+-- raw factors: momentum pillar
+ALTER TABLE analysis_results ADD COLUMN f_mom_12_7 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_mom_idio_12_1 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_near_high_252 REAL;
+-- raw factors: short-term pillar
+ALTER TABLE analysis_results ADD COLUMN f_reversal_5 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_rsi_distance REAL;
+ALTER TABLE analysis_results ADD COLUMN f_obv_flow_20 REAL;
+-- raw factors: risk pillar
+ALTER TABLE analysis_results ADD COLUMN f_volatility_60 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_natr14 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_ulcer_120 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_max_drawdown_250 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_max_return_5 REAL;
+-- raw factors: liquidity pillar
+ALTER TABLE analysis_results ADD COLUMN f_avg_value_20 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_amihud_21 REAL;
+-- raw factors: diagnostics, not ranked
+ALTER TABLE analysis_results ADD COLUMN f_mom_12_1 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_beta_120 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_rel_strength_120 REAL;
+ALTER TABLE analysis_results ADD COLUMN f_zero_volume_days_20 REAL;
+)SQL";
+
+constexpr std::array<Migration, 2> k_migrations = {{
     {1, k_v1},
+    {2, k_v2},
 }};
 
 } // namespace

@@ -26,6 +26,9 @@ struct OpenOptions {
   std::chrono::milliseconds busy_timeout{60000};
   // Apply pending migrations (false only for tools that must not change the file).
   bool migrate = true;
+  // Open an existing file for reading only (no WAL switch, no migrations): a second
+  // connection for a thread that only reads, e.g. hourly_analysis' bar loaders.
+  bool read_only = false;
 };
 
 class Database {
@@ -58,6 +61,13 @@ public:
     Database& m_db;
     bool m_done = false;
   };
+
+  // The WAL size in pages after which a commit of this connection checkpoints (SQLite's
+  // wal_autocheckpoint; 1000 by default). A job committing many small transactions raises it
+  // for its run, so that it copies each page back to the file once instead of every few
+  // commits; the checkpoint then happens when the last connection closes, or at a commit after
+  // the limit is set back. Throws core::Error.
+  void set_wal_autocheckpoint(int pages);
 
   // Runs a statement without results (maintenance, tests). Throws core::Error.
   void execute(const std::string& sql);

@@ -1,0 +1,124 @@
+// `krxbatch hourly_analysis`: score the universe for the session daily_update completed.
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/jobs/hourly_analysis.hpp"
+#include "krxbatch/util/file_lock.hpp"
+
+#include "context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+namespace krxbatch::cli {
+namespace {
+
+// Taken during static initialisation, before main(): --budget-minutes counts from here.
+const std::chrono::steady_clock::time_point k_process_start = std::chrono::steady_clock::now();
+
+constexpr const char* k_usage =
+    "krxbatch hourly_analysis [--budget-minutes M | --budget-seconds S] [--quota N] "
+    "[--ticker CODE] [--threads N]\n\n"
+    "Scores the active target tickers for the session daily_update has completed (its mark),\n"
+    "largest market cap on that session first, committing every 50 stocks, and stops cleanly\n"
+    "when the time budget (counted from the process start) or the quota is used up; the next\n"
+    "run resumes. When every target is analysed, the session is ranked (0-100 scores) and\n"
+    "becomes hourly_analysis' mark. Nothing newer than daily_update's mark is ever analysed.\n"
+    "One instance at a time (lock file <db>.analysis.lock); it may run while daily_update "
+    "runs.\n\n"
+    "Exit codes: 0 done, partial or nothing to do; 1 some stocks failed (the summary names\n"
+    "the first); 2 usage error, or no session to analyse yet (run manual_setup); 75 another\n"
+    "hourly_analysis is running";
+
+unsigned default_threads() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(cores, 1U, 4U);
+}
+
+} // namespace
+
+int run_hourly_analysis(Context& ctx, const Args& args) {
+  po::options_description opts("Options");
+  double budget_minutes = 50;
+  opts.add_options()                                                            //
+      ("budget-minutes", po::value<double>(&budget_minutes)->default_value(50), //
+       "stop starting new stocks after M minutes since the process started")    //
+      ("budget-seconds", po::value<double>(), "the budget in seconds (overrides --budget-minutes)")(
+          "quota", po::value<long long>(), "analyse at most N stocks in this run") //
+      ("ticker", po::value<std::string>(),
+       "recompute only this target for the session (re-ranks the session if it was ranked)") //
+      ("threads", po::value<unsigned>()->default_value(default_threads()),
+       "threads that load and analyse stocks, each with its own read connection, beside the "
+       "one that writes (default: the cores, at most 4)");
+  const auto vm = parse_command_args(args, k_usage, opts);
+  if (!vm) {
+    return 0;
+  }
+
+  jobs::HourlyAnalysisOptions options;
+  options.started = k_process_start;
+  double budget_seconds = budget_minutes * 60.0;
+  if (vm->count("budget-seconds") != 0U) {
+    budget_seconds = (*vm)["budget-seconds"].as<double>();
+  }
+  if (!(budget_seconds >= 0.0) || budget_seconds > 7 * 24 * 3600.0) {
+    throw core::usage_error("hourly_analysis: the budget must be between 0 and a week; see "
+                            "`krxbatch hourly_analysis --help`");
+  }
+  options.budget = std::chrono::milliseconds(static_cast<long long>(budget_seconds * 1000.0));
+  if (vm->count("quota") != 0U) {
+    const auto quota = (*vm)["quota"].as<long long>();
+    if (quota < 1) {
+      throw core::usage_error("hourly_analysis: --quota must be at least 1; see `krxbatch "
+                              "hourly_analysis --help`");
+    }
+    options.quota = quota;
+  }
+  if (vm->count("ticker") != 0U) {
+    options.ticker = (*vm)["ticker"].as<std::string>();
+    if (options.ticker->size() != 6) {
+      throw core::usage_error("hourly_analysis: --ticker takes a 6-character KRX short code "
+                              "such as 005930 or 00104K");
+    }
+  }
+  options.threads = std::max(1U, (*vm)["threads"].as<unsigned>());
+  if (const char* kill_after = std::getenv("KRXBATCH_TEST_KILL_AFTER_STOCKS")) {
+    // Crash tests only (see HourlyAnalysisOptions::after_write).
+    const auto n = std::strtoull(kill_after, nullptr, 10);
+    options.after_write = [n](std::size_t written) {
+      if (written == n) {
+        ::raise(SIGKILL);
+      }
+    };
+  }
+  options.args = "hourly_analysis";
+  for (const auto& a : args) {
+    options.args += " " + a;
+  }
+
+  const auto lock_path = ctx.db_path().string() + ".analysis.lock";
+  auto lock = util::FileLock::try_acquire(lock_path);
+  if (!lock) {
+    const auto pid = util::FileLock::holder_pid(lock_path);
+    throw core::Error(core::ExitCode::locked,
+                      "hourly_analysis: another hourly_analysis" +
+                          (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) +
+                          " is running on " + ctx.db_path().string() + " (lock " + lock_path +
+                          "); this run did nothing");
+  }
+
+  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+  const auto result = jobs::run_hourly_analysis(env, options);
+  if (result.exit_code == core::ExitCode::ok) {
+    spdlog::info("{}", result.summary);
+  } else {
+    spdlog::error("{}", result.summary);
+  }
+  return static_cast<int>(result.exit_code);
+}
+
+} // namespace krxbatch::cli

@@ -1,0 +1,554 @@
+#include "krxbatch/jobs/hourly_analysis.hpp"
+
+#include "krxbatch/analysis/bar_set.hpp"
+#include "krxbatch/analysis/ranking.hpp"
+#include "krxbatch/analysis/score.hpp"
+#include "krxbatch/store/analysis_store.hpp"
+#include "krxbatch/store/bar_loader.hpp"
+#include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/store/target_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace krxbatch::jobs {
+namespace {
+
+constexpr std::string_view k_job = store::k_job_hourly_analysis;
+const std::string k_failure_alert_key = "analysis_failures:hourly_analysis";
+// WAL pages between checkpoints during a run (~64 MB; a whole-universe run writes ~25 MB), and
+// SQLite's default, set back afterwards.
+constexpr int k_run_autocheckpoint_pages = 16384;
+constexpr int k_default_autocheckpoint_pages = 1000;
+
+struct SessionPlan {
+  core::Date session;
+  std::vector<core::Date> window; // the sessions the bars are read from, ending at `session`
+  std::string lag_note;           // "daily_update has not completed ...", or empty
+};
+
+SessionPlan plan_session(JobEnv env, std::size_t window_sessions, const core::KstTime& now) {
+  const auto mark = store::JobStore(env.db).job(store::k_job_daily_update).last_success_date;
+  if (!mark) {
+    throw core::usage_error("hourly_analysis: daily_update has no mark yet, so no session is "
+                            "complete to analyse; run `krxbatch manual_setup` first");
+  }
+  SessionPlan plan;
+  plan.session = *mark;
+  const auto latest = env.calendar.latest_published_session(now);
+  if (latest > plan.session) {
+    plan.lag_note = "daily_update has not completed " + core::to_iso(latest) + "; analysing " +
+                    core::to_iso(plan.session);
+  }
+  const auto first = env.calendar.business_day_back(
+      plan.session, static_cast<int>(std::max<std::size_t>(window_sessions, 1) - 1));
+  plan.window = env.calendar.business_days(first, plan.session);
+  return plan;
+}
+
+// Why series `i` cannot be analysed, if it cannot: no bars, or a close that is not a price
+// (the analysis divides by closes).
+std::optional<std::string> data_error(const analysis::BarSet& bars, std::size_t i) {
+  if (bars.bar_count(i) == 0) {
+    return "no prices stored between " + core::to_iso(bars.sessions.front()) + " and " +
+           core::to_iso(bars.sessions.back());
+  }
+  const auto view = bars.view(i);
+  const auto sessions = bars.bar_sessions(i);
+  for (std::size_t t = 0; t < view.size(); ++t) {
+    const double c = view.close[t];
+    const bool finite = std::isfinite(view.open[t]) && std::isfinite(view.high[t]) &&
+                        std::isfinite(view.low[t]) && std::isfinite(c) &&
+                        std::isfinite(view.volume[t]) && std::isfinite(view.value[t]);
+    if (!finite || !(c > 0.0)) {
+      return "the close stored for " + core::to_iso(bars.sessions[sessions[t]]) + " (" +
+             std::to_string(c) +
+             ") is not a price; reload that session with `krxbatch "
+             "daily_update --from " +
+             core::to_iso(bars.sessions[sessions[t]]) + "`";
+    }
+  }
+  return std::nullopt;
+}
+
+// Analyses one stock of a loaded chunk, or says why its data cannot be analysed.
+void analyse_series(const analysis::BarSet& bars, std::size_t i, analysis::StockAnalyser& analyser,
+                    std::vector<double>& aligned, analysis::StockAnalysis& out,
+                    std::optional<std::string>& error) {
+  error = data_error(bars, i);
+  if (error) {
+    out = analysis::StockAnalysis{};
+    out.bars = bars.bar_count(i);
+    return;
+  }
+  bars.aligned_index(i, aligned);
+  analyser.analyse(bars.view(i), aligned, bars.ends_on_last_session(i), out);
+}
+
+// A chunk of the queue as a worker hands it to the writer.
+struct Chunk {
+  std::size_t begin = 0; // positions in the queue
+  std::size_t end = 0;
+  std::vector<analysis::StockAnalysis> analysed;
+  std::vector<std::optional<std::string>> errors;
+  std::size_t computed = 0; // analysed: always a prefix of [begin, end)
+  std::exception_ptr failure;
+  bool ready = false;
+};
+
+// Loading and computing, off the writing thread. Each worker has its own read-only connection
+// (WAL lets readers run beside the writer; SQLite decoding is most of the run's CPU, so two
+// readers on two cores halve it), claims the next chunk of the queue, loads its bars with one
+// query, analyses its stocks in order, checking the budget before each, and publishes it. The
+// writer consumes chunks in queue order, so what it commits is always a prefix of the queue.
+// Once a chunk comes out short (the budget ran out) or failed, later chunks are not worked on.
+class AnalysisPipeline {
+public:
+  AnalysisPipeline(const std::string& db_path, std::span<const std::string> queue,
+                   std::span<const core::Date> window, const RunBudget& budget, unsigned workers,
+                   std::size_t chunk_size)
+      : m_queue(queue), m_window(window), m_budget(budget) {
+    for (std::size_t b = 0; b < queue.size(); b += chunk_size) {
+      Chunk c;
+      c.begin = b;
+      c.end = std::min(queue.size(), b + chunk_size);
+      m_chunks.push_back(std::move(c));
+    }
+    const std::size_t count =
+        std::clamp<std::size_t>(workers, 1, std::max<std::size_t>(1, m_chunks.size()));
+    store::OpenOptions read_only;
+    read_only.read_only = true;
+    for (std::size_t k = 0; k < count; ++k) {
+      // Opened here, so that a failure to open surfaces on the caller's thread.
+      m_workers.push_back(std::make_unique<Worker>(db_path, read_only));
+    }
+    try {
+      for (auto& w : m_workers) {
+        m_threads.emplace_back([this, worker = w.get()] { work(*worker); });
+      }
+    } catch (...) {
+      stop(); // a thread could not start: join those that did before unwinding
+      throw;
+    }
+  }
+  ~AnalysisPipeline() { stop(); }
+  AnalysisPipeline(const AnalysisPipeline&) = delete;
+  AnalysisPipeline& operator=(const AnalysisPipeline&) = delete;
+
+  std::size_t chunk_count() const { return m_chunks.size(); }
+
+  // Waits for chunk `c` and returns it; rethrows what stopped its worker. Call in order.
+  Chunk& wait(std::size_t c) {
+    std::unique_lock lock(m_mutex);
+    m_ready.wait(lock, [&] { return m_chunks[c].ready; });
+    if (m_chunks[c].failure) {
+      std::rethrow_exception(m_chunks[c].failure);
+    }
+    return m_chunks[c];
+  }
+  // Frees a chunk's results once written.
+  void release(std::size_t c) {
+    std::lock_guard lock(m_mutex);
+    m_chunks[c].analysed = {};
+    m_chunks[c].errors = {};
+  }
+
+private:
+  void stop() {
+    m_cancel = true;
+    for (auto& t : m_threads) {
+      t.join();
+    }
+    m_threads.clear();
+  }
+
+  struct Worker {
+    Worker(const std::string& path, const store::OpenOptions& options)
+        : db(path, options), loader(db) {}
+    store::Database db;
+    store::BarLoader loader;
+    analysis::BarSet bars;
+    analysis::StockAnalyser analyser;
+    std::vector<double> aligned;
+    std::vector<analysis::StockAnalysis> analysed;
+    std::vector<std::optional<std::string>> errors;
+  };
+
+  void work(Worker& w) {
+    for (;;) {
+      const std::size_t c = m_next.fetch_add(1);
+      if (c >= m_chunks.size()) {
+        return;
+      }
+      // A claimed chunk is always published, if only empty: the writer may be waiting on it.
+      const auto begin = m_chunks[c].begin;
+      const auto end = m_chunks[c].end;
+      std::size_t computed = 0;
+      std::exception_ptr failure;
+      try {
+        if (!m_cancel && !m_budget.exhausted()) {
+          w.loader.load(m_queue.subspan(begin, end - begin), m_window, w.bars);
+          const std::size_t n = end - begin;
+          w.analysed.resize(n);
+          w.errors.resize(n);
+          while (computed < n && !m_budget.exhausted()) {
+            analyse_series(w.bars, computed, w.analyser, w.aligned, w.analysed[computed],
+                           w.errors[computed]);
+            ++computed;
+          }
+        }
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure || computed < end - begin) {
+        m_cancel = true;
+      }
+      {
+        std::lock_guard lock(m_mutex);
+        auto& chunk = m_chunks[c];
+        chunk.analysed.assign(w.analysed.begin(),
+                              w.analysed.begin() + static_cast<std::ptrdiff_t>(computed));
+        chunk.errors.assign(w.errors.begin(),
+                            w.errors.begin() + static_cast<std::ptrdiff_t>(computed));
+        chunk.computed = computed;
+        chunk.failure = failure;
+        chunk.ready = true;
+      }
+      m_ready.notify_all();
+    }
+  }
+
+  std::span<const std::string> m_queue;
+  std::span<const core::Date> m_window;
+  const RunBudget& m_budget;
+  std::vector<Chunk> m_chunks;
+  std::vector<std::unique_ptr<Worker>> m_workers;
+  std::vector<std::thread> m_threads;
+  std::mutex m_mutex;
+  std::condition_variable m_ready;
+  std::atomic<std::size_t> m_next{0};
+  std::atomic<bool> m_cancel{false};
+};
+
+struct RankOutcome {
+  bool ranked = false;
+  std::size_t eligible = 0;
+};
+
+// Ranks `session` when every active target has been analysed for it, and (with `set_mark`)
+// records it as the job's mark, in one transaction.
+RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const core::Date& session,
+                             bool set_mark) {
+  const auto now = env.clock.now_kst();
+  store::Database::Transaction txn(env.db);
+  const auto progress = results.progress(session);
+  if (progress.analysed < progress.active) {
+    return {};
+  }
+  const auto rows = results.ranking_rows(session);
+  std::vector<analysis::RankInput> inputs;
+  std::vector<std::string> tickers;
+  inputs.reserve(rows.size());
+  tickers.reserve(rows.size());
+  RankOutcome outcome{true, 0};
+  for (const auto& r : rows) {
+    inputs.push_back(r.input);
+    tickers.push_back(r.ticker);
+    outcome.eligible += r.input.eligible ? 1 : 0;
+  }
+  const auto scores = analysis::rank_session(inputs);
+  results.write_scores(session, tickers, scores, now);
+  if (set_mark) {
+    store::JobStore(env.db).set_mark(k_job, session, now);
+  }
+  txn.commit();
+  return outcome;
+}
+
+// "50 min", "90 s", "0 s".
+std::string budget_text(std::optional<std::chrono::milliseconds> limit) {
+  const auto seconds = limit ? limit->count() / 1000 : 0;
+  return seconds >= 60 && seconds % 60 == 0 ? std::to_string(seconds / 60) + " min"
+                                            : std::to_string(seconds) + " s";
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+  return std::to_string(whole > 0 ? (100 * part + whole / 2) / whole : 0) + "%";
+}
+
+// Raises or resolves the failure-rate alert after a run that analysed `done` stocks.
+void check_failure_rate(JobEnv env, const core::Date& session, std::int64_t done,
+                        std::int64_t failed, const std::string& first_error) {
+  if (done == 0) {
+    return;
+  }
+  store::AlertStore alerts(env.db);
+  const auto now = env.clock.now_kst();
+  if (static_cast<double>(failed) > k_analysis_failure_alert_rate * static_cast<double>(done)) {
+    alerts.raise(store::AlertSeverity::warn, k_job, "analysis_failure_rate",
+                 "hourly_analysis: " + std::to_string(failed) + " of " + std::to_string(done) +
+                     " stocks (" + percent(failed, done) + ") failed on " + core::to_iso(session) +
+                     "; first: " + first_error,
+                 k_failure_alert_key, now);
+  } else {
+    alerts.resolve(k_failure_alert_key, now);
+  }
+}
+
+JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options,
+                         const SessionPlan& plan) {
+  const auto& ticker = *options.ticker;
+  const auto targets = store::TargetStore(env.db).list(false);
+  const auto it =
+      std::find_if(targets.begin(), targets.end(),
+                   [&ticker](const store::TargetTicker& t) { return t.ticker == ticker; });
+  if (it == targets.end()) {
+    throw core::usage_error("hourly_analysis: --ticker " + ticker +
+                            " is not a target ticker (see the target_tickers table)");
+  }
+  if (!it->active) {
+    throw core::usage_error("hourly_analysis: --ticker " + ticker + " left the universe on " +
+                            (it->deactivated_date ? core::to_iso(*it->deactivated_date)
+                                                  : std::string("an earlier session")) +
+                            " and is no longer analysed");
+  }
+  RunRecorder run(env, k_job, options.args);
+  store::AnalysisStore results(env.db);
+  analysis::BarSet bars;
+  store::BarLoader(env.db).load(std::span(&ticker, 1), plan.window, bars);
+  analysis::StockAnalyser analyser;
+  std::vector<double> aligned;
+  std::vector<analysis::StockAnalysis> analysed(1);
+  std::vector<std::optional<std::string>> errors(1);
+  analyse_series(bars, 0, analyser, aligned, analysed.front(), errors.front());
+
+  const auto hourly_mark = store::JobStore(env.db).job(k_job).last_success_date;
+  const bool was_ranked = hourly_mark && *hourly_mark >= plan.session;
+  {
+    store::Database::Transaction txn(env.db);
+    results.write({ticker, plan.session, analysed.front(), errors.front()}, env.clock.now_kst());
+    txn.commit();
+  }
+  RankOutcome ranked;
+  if (was_ranked) {
+    ranked = rank_if_complete(env, results, plan.session, false);
+  }
+
+  JobResult result;
+  auto& s = result.run;
+  s.session_from = s.session_to = plan.session;
+  s.items_done = 1;
+  s.rows_written = 1;
+  std::string text = "session " + core::to_iso(plan.session) + ": " + ticker + " ";
+  if (errors.front()) {
+    s.outcome = state::RunOutcome::failed;
+    result.exit_code = core::ExitCode::failed;
+    text += "FAILED: " + *errors.front();
+  } else {
+    s.outcome = state::RunOutcome::succeeded;
+    const auto& e = analysed.front().eligibility;
+    text += "recomputed (" + std::string(e.eligible ? "eligible" : "not eligible") +
+            (e.flags != 0 ? "; " + analysis::flags_text(e.flags) : std::string()) + ")";
+  }
+  if (ranked.ranked) {
+    text += "; session ranked again (" + std::to_string(ranked.eligible) + " eligible)";
+  }
+  if (!plan.lag_note.empty()) {
+    text += "; " + plan.lag_note;
+  }
+  s.message = text;
+  run.finish(s);
+  result.summary = "hourly_analysis: " + std::string(state::to_string(s.outcome)) + ": " + text +
+                   "; " + std::to_string(run.elapsed_ms()) + " ms";
+  return result;
+}
+
+// Analyses the queue of `plan.session` within the budget and quota, and ranks the session
+// when nothing is left (run_hourly_analysis without --ticker).
+JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, const SessionPlan& plan,
+                          const store::AnalysisProgress& before, RunRecorder& run) {
+  store::JobStore jobs(env.db);
+  store::AnalysisStore results(env.db);
+  const RunBudget budget(options.started, options.budget, options.monotonic_now);
+  const auto candidates = results.candidates(plan.session);
+  const auto hourly_mark = jobs.job(k_job).last_success_date;
+  const auto total = static_cast<std::int64_t>(candidates.size());
+  const std::size_t limit =
+      options.quota ? std::min(candidates.size(),
+                               static_cast<std::size_t>(std::max<std::int64_t>(0, *options.quota)))
+                    : candidates.size();
+  if (candidates.empty() && hourly_mark && *hourly_mark >= plan.session) {
+    store::RunSummary s;
+    s.outcome = state::RunOutcome::skipped;
+    s.session_from = s.session_to = plan.session;
+    s.items_done = 0;
+    s.items_remaining = 0;
+    s.message = "nothing to do: session " + core::to_iso(plan.session) +
+                " is analysed and ranked (" + std::to_string(before.active) + " targets)" +
+                (plan.lag_note.empty() ? std::string() : "; " + plan.lag_note);
+    run.finish(s);
+    return {core::ExitCode::ok, "hourly_analysis: skipped: " + s.message, s};
+  }
+  spdlog::info("hourly_analysis: session {}: {} of {} targets to analyse{}",
+               core::to_iso(plan.session), candidates.size(), before.active,
+               limit < candidates.size() ? " (quota " + std::to_string(limit) + ")" : "");
+
+  std::vector<std::string> queue;
+  queue.reserve(limit);
+  for (std::size_t i = 0; i < limit; ++i) {
+    queue.push_back(candidates[i].ticker);
+  }
+  std::size_t done = 0;
+  std::int64_t failed = 0;
+  std::string first_error;
+  bool out_of_time = false;
+  // Where the time goes (logged at debug level; see docs/SCORING.md "Speed").
+  using Ms = std::chrono::duration<double, std::milli>;
+  Ms wait_time{0};
+  Ms write_time{0};
+  const auto since = [](std::chrono::steady_clock::time_point t) {
+    return Ms(std::chrono::steady_clock::now() - t);
+  };
+  // The batches touch pages all over analysis_results and target_tickers; checkpointing
+  // every 1000 WAL pages would copy most of them back several times (and fsync each time).
+  env.db.set_wal_autocheckpoint(k_run_autocheckpoint_pages);
+  {
+    AnalysisPipeline pipeline(env.db.path(), queue, plan.window, budget, options.threads,
+                              std::max<std::size_t>(1, options.load_chunk));
+    const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
+    for (std::size_t c = 0; c < pipeline.chunk_count(); ++c) {
+      auto t0 = std::chrono::steady_clock::now();
+      const auto& chunk = pipeline.wait(c);
+      wait_time += since(t0);
+      t0 = std::chrono::steady_clock::now();
+      for (std::size_t first = 0; first < chunk.computed; first += batch) {
+        const std::size_t last = std::min(chunk.computed, first + batch);
+        const auto computed_at = env.clock.now_kst();
+        store::Database::Transaction txn(env.db);
+        for (std::size_t i = first; i < last; ++i) {
+          results.write({queue[chunk.begin + i], plan.session, chunk.analysed[i], chunk.errors[i]},
+                        computed_at);
+          if (options.after_write) {
+            options.after_write(done + i + 1);
+          }
+        }
+        txn.commit();
+      }
+      write_time += since(t0);
+      for (std::size_t i = 0; i < chunk.computed; ++i) {
+        if (const auto& error = chunk.errors[i]) {
+          const auto& ticker = queue[chunk.begin + i];
+          if (failed == 0) {
+            first_error = ticker + ": " + *error;
+          }
+          ++failed;
+          spdlog::warn("hourly_analysis: {} failed: {}", ticker, *error);
+        }
+      }
+      done += chunk.computed;
+      const bool short_chunk = chunk.computed < chunk.end - chunk.begin;
+      pipeline.release(c);
+      if (short_chunk) {
+        out_of_time = true;
+        break;
+      }
+    }
+  }
+
+  const auto remaining = total - static_cast<std::int64_t>(done);
+  RankOutcome ranked;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (remaining == 0) {
+    ranked = rank_if_complete(env, results, plan.session, true);
+  }
+  spdlog::debug("hourly_analysis: waited {:.0f} ms for {} loading/computing thread(s), wrote "
+                "for {:.0f} ms, ranked in {:.0f} ms",
+                wait_time.count(), options.threads, write_time.count(), since(t0).count());
+  env.db.set_wal_autocheckpoint(k_default_autocheckpoint_pages);
+  check_failure_rate(env, plan.session, static_cast<std::int64_t>(done), failed, first_error);
+
+  JobResult result;
+  auto& s = result.run;
+  s.session_from = s.session_to = plan.session;
+  s.items_done = static_cast<std::int64_t>(done);
+  s.items_remaining = remaining;
+  s.rows_written = static_cast<std::int64_t>(done);
+  s.days_done = ranked.ranked ? 1 : 0;
+  if (failed > 0) {
+    s.outcome = state::RunOutcome::failed;
+    result.exit_code = core::ExitCode::failed;
+  } else if (ranked.ranked) {
+    s.outcome = state::RunOutcome::succeeded;
+  } else {
+    s.outcome = state::RunOutcome::partial;
+  }
+  std::string text = "session " + core::to_iso(plan.session) + ": " + std::to_string(done) +
+                     " analysed, " + std::to_string(failed) + " failed, " +
+                     std::to_string(remaining) + " remaining of " + std::to_string(before.active) +
+                     " targets";
+  if (failed > 0) {
+    text += " (first error: " + first_error + ")";
+  }
+  if (ranked.ranked) {
+    text += "; session ranked (" + std::to_string(ranked.eligible) + " eligible)";
+  } else if (out_of_time) {
+    text += "; stopped: the time budget of " + budget_text(budget.limit()) +
+            " ran out; the next run resumes";
+  } else if (remaining > 0 && done == limit) {
+    text += "; stopped: quota of " + std::to_string(limit) + " reached; the next run resumes";
+  } else if (remaining == 0) {
+    text += "; not ranked: targets were added meanwhile; the next run analyses them";
+  }
+  if (!plan.lag_note.empty()) {
+    text += "; " + plan.lag_note;
+  }
+  s.message = text;
+  run.finish(s);
+  result.summary = "hourly_analysis: " + std::string(state::to_string(s.outcome)) + ": " + text +
+                   "; " + std::to_string(run.elapsed_ms()) + " ms";
+  return result;
+}
+
+} // namespace
+
+JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) {
+  store::JobStore jobs(env.db);
+  const auto now = env.clock.now_kst();
+  if (jobs.job(k_job).state == "running") {
+    spdlog::warn("hourly_analysis: the last run stopped before finishing; its committed stocks "
+                 "are kept and the queue resumes");
+  }
+  jobs.recover_stale(k_job, now);
+
+  const auto plan = plan_session(env, options.window_sessions, now);
+  if (!plan.lag_note.empty()) {
+    spdlog::info("hourly_analysis: {}", plan.lag_note);
+  }
+  store::AnalysisStore results(env.db);
+  const auto before = results.progress(plan.session);
+  if (before.active == 0) {
+    throw core::usage_error("hourly_analysis: there are no active target tickers to analyse; "
+                            "run `krxbatch manual_setup` to build the universe");
+  }
+  if (options.ticker) {
+    return run_one_ticker(env, options, plan);
+  }
+
+  RunRecorder run(env, k_job, options.args);
+  try {
+    return analyse_session(env, options, plan, before, run);
+  } catch (const std::exception& e) {
+    run.set_fail_reason(e.what()); // recorded in job_runs when `run` unwinds
+    throw;
+  }
+}
+
+} // namespace krxbatch::jobs

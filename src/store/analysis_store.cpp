@@ -1,0 +1,280 @@
+#include "krxbatch/store/analysis_store.hpp"
+
+#include "sqlite_access.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace krxbatch::store {
+namespace {
+
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+
+using analysis::Indicator;
+using analysis::k_factor_count;
+using analysis::k_pillar_count;
+
+// "sma5, sma20, ..." for the stored indicators, with `prefix` before each name.
+std::string indicator_columns(std::string_view prefix = "") {
+  std::string out;
+  for (const auto i : analysis::k_stored_indicators) {
+    out += (out.empty() ? "" : ", ") + std::string(prefix) + std::string(analysis::name_of(i));
+  }
+  return out;
+}
+
+// "f_close_vs_sma120, ..." for every factor.
+std::string factor_columns(std::string_view prefix = "") {
+  std::string out;
+  for (const auto& f : analysis::k_factors) {
+    out += (out.empty() ? "" : ", ") + std::string(prefix) + "f_" + std::string(f.name);
+  }
+  return out;
+}
+
+std::string pillar_columns() {
+  std::string out;
+  for (const auto name : analysis::k_pillar_names) {
+    out += (out.empty() ? "" : ", ") + std::string(name) + "_score";
+  }
+  return out;
+}
+
+std::string placeholders(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += i == 0 ? "?" : ", ?";
+  }
+  return out;
+}
+
+void bind_real(SQLite::Statement& st, int index, double v) {
+  if (std::isnan(v)) {
+    st.bind(index);
+  } else {
+    st.bind(index, v);
+  }
+}
+
+double real_or_nan(const SQLite::Column& c) {
+  return c.isNull() ? k_nan : c.getDouble();
+}
+
+void run(SQLite::Statement& st) {
+  st.exec();
+  st.reset();
+  st.clearBindings();
+}
+
+const std::string& row_select() {
+  static const std::string sql = "SELECT ticker, as_of_date, score, " + pillar_columns() +
+                                 ", composite_raw, eligible, flags, error, bars, close, " +
+                                 indicator_columns() + ", " + factor_columns() +
+                                 ", computed_at, ranked_at FROM analysis_results ";
+  return sql;
+}
+
+AnalysisRow read_row(SQLite::Statement& st) {
+  AnalysisRow r;
+  int c = 0;
+  r.ticker = st.getColumn(c++).getString();
+  r.as_of_date = core::parse_iso_date(st.getColumn(c++).getString()).value_or(core::Date());
+  r.score = real_or_nan(st.getColumn(c++));
+  for (auto& p : r.pillars) {
+    p = real_or_nan(st.getColumn(c++));
+  }
+  r.composite_raw = real_or_nan(st.getColumn(c++));
+  r.eligible = st.getColumn(c++).getInt() != 0;
+  r.flags = opt_text(st.getColumn(c++)).value_or("");
+  r.error = opt_text(st.getColumn(c++));
+  r.bars = opt_int(st.getColumn(c++)).value_or(0);
+  r.close = real_or_nan(st.getColumn(c++));
+  r.indicators.fill(k_nan);
+  for (const auto i : analysis::k_stored_indicators) {
+    r.indicators[analysis::index_of(i)] = real_or_nan(st.getColumn(c++));
+  }
+  for (auto& f : r.factors) {
+    f = real_or_nan(st.getColumn(c++));
+  }
+  r.computed_at = opt_text(st.getColumn(c++));
+  r.ranked_at = opt_text(st.getColumn(c++));
+  return r;
+}
+
+} // namespace
+
+struct AnalysisStore::Statements {
+  explicit Statements(SQLite::Database& db)
+      : insert(db, "INSERT OR REPLACE INTO analysis_results (ticker, as_of_date, eligible, flags, "
+                   "error, bars, computed_at, close, " +
+                       indicator_columns() + ", " + factor_columns() + ") VALUES (" +
+                       placeholders(8 + analysis::k_stored_indicators.size() + k_factor_count) +
+                       ")"),
+        mark_target(db, "UPDATE target_tickers SET last_analyzed_date = ?1, last_error = ?2 "
+                        "WHERE ticker = ?3") {}
+  SQLite::Statement insert;
+  SQLite::Statement mark_target;
+};
+
+AnalysisStore::AnalysisStore(Database& db) : m_db(db) {}
+AnalysisStore::~AnalysisStore() = default;
+
+AnalysisStore::Statements& AnalysisStore::statements() const {
+  if (!m_st) {
+    m_st = std::make_unique<Statements>(m_db.impl().db);
+  }
+  return *m_st;
+}
+
+std::vector<AnalysisCandidate> AnalysisStore::candidates(const core::Date& session) const {
+  return guarded(m_db, "selecting the stocks to analyse", [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT t.ticker, p.market_cap FROM target_tickers t "
+                         "LEFT JOIN daily_prices p ON p.ticker = t.ticker AND p.trade_date = ?1 "
+                         "WHERE t.active = 1 AND (t.last_analyzed_date IS NULL OR "
+                         "t.last_analyzed_date < ?1) "
+                         "ORDER BY p.market_cap IS NULL, p.market_cap DESC, t.ticker");
+    st.bind(1, core::to_iso(session));
+    std::vector<AnalysisCandidate> out;
+    while (st.executeStep()) {
+      out.push_back({st.getColumn(0).getString(), opt_int(st.getColumn(1))});
+    }
+    return out;
+  });
+}
+
+AnalysisProgress AnalysisStore::progress(const core::Date& session) const {
+  return guarded(m_db, "reading the analysis progress", [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT count(*), coalesce(sum(last_analyzed_date >= ?1), 0) "
+                         "FROM target_tickers WHERE active = 1");
+    st.bind(1, core::to_iso(session));
+    st.executeStep();
+    return AnalysisProgress{st.getColumn(0).getInt64(), st.getColumn(1).getInt64()};
+  });
+}
+
+void AnalysisStore::write(const AnalysisRecord& record, const core::KstTime& now) {
+  guarded(m_db, "storing the analysis of " + record.ticker, [&] {
+    auto& st = statements();
+    auto& ins = st.insert;
+    const auto iso = core::to_iso(record.as_of_date);
+    const auto& s = record.stock;
+    const bool failed = record.error.has_value();
+    int c = 1;
+    ins.bind(c++, record.ticker);
+    ins.bind(c++, iso);
+    ins.bind(c++, !failed && s.eligibility.eligible ? 1 : 0);
+    const auto flags = failed ? std::string() : analysis::flags_text(s.eligibility.flags);
+    if (flags.empty()) {
+      ins.bind(c++);
+    } else {
+      ins.bind(c++, flags);
+    }
+    bind_opt(ins, c++, record.error);
+    ins.bind(c++, static_cast<std::int64_t>(s.bars));
+    ins.bind(c++, core::to_iso(now));
+    bind_real(ins, c++, failed ? k_nan : s.close);
+    for (const auto i : analysis::k_stored_indicators) {
+      bind_real(ins, c++, failed ? k_nan : s.indicators[analysis::index_of(i)]);
+    }
+    for (std::size_t f = 0; f < k_factor_count; ++f) {
+      bind_real(ins, c++, failed ? k_nan : s.factors[f]);
+    }
+    run(ins);
+
+    auto& mark = st.mark_target;
+    mark.bind(1, iso);
+    bind_opt(mark, 2, record.error);
+    mark.bind(3, record.ticker);
+    run(mark);
+  });
+}
+
+std::vector<RankingRow> AnalysisStore::ranking_rows(const core::Date& session) const {
+  return guarded(m_db, "reading the session's factors", [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT r.ticker, r.eligible, " + factor_columns("r.") +
+                             " FROM analysis_results r JOIN target_tickers t ON t.ticker = "
+                             "r.ticker WHERE r.as_of_date = ? AND t.active = 1 ORDER BY r.ticker");
+    st.bind(1, core::to_iso(session));
+    std::vector<RankingRow> out;
+    while (st.executeStep()) {
+      RankingRow row;
+      row.ticker = st.getColumn(0).getString();
+      row.input.eligible = st.getColumn(1).getInt() != 0;
+      for (std::size_t f = 0; f < k_factor_count; ++f) {
+        row.input.factors[f] = real_or_nan(st.getColumn(static_cast<int>(2 + f)));
+      }
+      out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+void AnalysisStore::write_scores(const core::Date& session, std::span<const std::string> tickers,
+                                 std::span<const analysis::RankedScores> scores,
+                                 const core::KstTime& now) {
+  guarded(m_db, "storing the session's scores", [&] {
+    auto& db = m_db.impl().db;
+    const auto iso = core::to_iso(session);
+    std::string clear = "UPDATE analysis_results SET score = NULL, composite_raw = NULL";
+    for (const auto name : analysis::k_pillar_names) {
+      clear += ", " + std::string(name) + "_score = NULL";
+    }
+    clear += ", ranked_at = ?2 WHERE as_of_date = ?1";
+    SQLite::Statement reset(db, clear);
+    reset.bind(1, iso);
+    reset.bind(2, core::to_iso(now));
+    reset.exec();
+
+    std::string set = "UPDATE analysis_results SET score = ?, composite_raw = ?";
+    for (const auto name : analysis::k_pillar_names) {
+      set += ", " + std::string(name) + "_score = ?";
+    }
+    set += " WHERE ticker = ? AND as_of_date = ?";
+    SQLite::Statement up(db, set);
+    for (std::size_t i = 0; i < tickers.size(); ++i) {
+      const auto& s = scores[i];
+      if (std::isnan(s.score) && std::isnan(s.composite_raw)) {
+        continue; // not ranked: already NULL
+      }
+      int c = 1;
+      bind_real(up, c++, s.score);
+      bind_real(up, c++, s.composite_raw);
+      for (const double p : s.pillars) {
+        bind_real(up, c++, p);
+      }
+      up.bind(c++, tickers[i]);
+      up.bind(c++, iso);
+      run(up);
+    }
+  });
+}
+
+std::optional<AnalysisRow> AnalysisStore::row(const std::string& ticker,
+                                              const core::Date& session) const {
+  return guarded(m_db, "reading analysis_results", [&]() -> std::optional<AnalysisRow> {
+    SQLite::Statement st(m_db.impl().db, row_select() + "WHERE ticker = ? AND as_of_date = ?");
+    st.bind(1, ticker);
+    st.bind(2, core::to_iso(session));
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return read_row(st);
+  });
+}
+
+std::vector<AnalysisRow> AnalysisStore::rows(const core::Date& session) const {
+  return guarded(m_db, "reading analysis_results", [&] {
+    SQLite::Statement st(m_db.impl().db, row_select() + "WHERE as_of_date = ? ORDER BY ticker");
+    st.bind(1, core::to_iso(session));
+    std::vector<AnalysisRow> out;
+    while (st.executeStep()) {
+      out.push_back(read_row(st));
+    }
+    return out;
+  });
+}
+
+} // namespace krxbatch::store
