@@ -10,6 +10,19 @@ namespace {
 
 constexpr std::size_t k_max_ping_body = 10'000; // Healthchecks keeps the first 10 KB
 
+// `url` with every "{job}" replaced by the job's name.
+std::string for_job(const std::string& url, std::string_view job) {
+  constexpr std::string_view k_placeholder = "{job}";
+  std::string out;
+  std::size_t pos = 0;
+  for (auto at = url.find(k_placeholder); at != std::string::npos;
+       at = url.find(k_placeholder, pos)) {
+    out.append(url, pos, at - pos).append(job);
+    pos = at + k_placeholder.size();
+  }
+  return out.append(url, pos);
+}
+
 } // namespace
 
 Notifier::Notifier(fetch::NotifyClient& client, NotifyTargets targets)
@@ -43,7 +56,7 @@ void Notifier::ping_start(std::string_view job) {
   if (m_targets.ping_start_url.empty()) {
     return;
   }
-  deliver(job, "the start ping", {"GET", m_targets.ping_start_url, {}, {}});
+  deliver(job, "the start ping", {"GET", for_job(m_targets.ping_start_url, job), {}, {}});
 }
 
 void Notifier::ping_end(std::string_view job, bool success, const std::string& summary) {
@@ -56,7 +69,7 @@ void Notifier::ping_end(std::string_view job, bool success, const std::string& s
     body.resize(k_max_ping_body);
   }
   deliver(job, success ? "the success ping" : "the fail ping",
-          {"POST", url, "text/plain; charset=utf-8", std::move(body)});
+          {"POST", for_job(url, job), "text/plain; charset=utf-8", std::move(body)});
 }
 
 bool Notifier::post_text(std::string_view job, const std::string& text) {

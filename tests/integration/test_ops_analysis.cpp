@@ -103,8 +103,8 @@ TEST_SUITE("ops.analysis") {
   TEST_CASE("hourly_analysis runs in the job wrapper; status shows the session's progress") {
     test::HttpReceiver receiver;
     Market market("wrapper", 6, 0,
-                  "ping_start_url = " + receiver.url("/ping/start") +
-                      "\nping_success_url = " + receiver.url("/ping/ok") + "\n");
+                  "ping_start_url = " + receiver.url("/ping/{job}/start") +
+                      "\nping_success_url = " + receiver.url("/ping/{job}/ok") + "\n");
     std::ofstream(market.dir() / "krxbatch.conf", std::ios::app)
         << "metrics_textfile = " << (market.dir() / "krxbatch.prom").string() << "\n";
 
@@ -129,9 +129,12 @@ TEST_SUITE("ops.analysis") {
     const auto log = slurp(market.dir() / "logs" / "hourly_analysis.log");
     CHECK(log.find("hourly_analysis: started") != std::string::npos);
     CHECK(log.find("hourly_analysis: partial") != std::string::npos);
-    CHECK(receiver.requests_to("/ping/start").size() == 1);
-    REQUIRE(receiver.requests_to("/ping/ok").size() == 1);
-    CHECK(receiver.requests_to("/ping/ok")[0].body.starts_with("hourly_analysis: partial"));
+    // {job} in the URLs: the pings reach the job's own check.
+    CHECK(receiver.requests_to("/ping/hourly_analysis/start").size() == 1);
+    REQUIRE(receiver.requests_to("/ping/hourly_analysis/ok").size() == 1);
+    CHECK(receiver.requests_to("/ping/hourly_analysis/ok")[0].body.starts_with(
+        "hourly_analysis: partial"));
+    CHECK(receiver.requests().size() == 2);
     const auto prom = slurp(market.dir() / "krxbatch.prom");
     CAPTURE(prom);
     CHECK(prom.find("krxbatch_items_remaining{job=\"hourly_analysis\"} 4") != std::string::npos);

@@ -59,6 +59,21 @@ TEST_SUITE("ops.notifier") {
     CHECK(client.requests[2].url == k_targets.ping_fail_url);
   }
 
+  TEST_CASE("{job} in a ping URL becomes the job's name: one check per job") {
+    FakeNotifyClient client;
+    ops::Notifier n(client, {"", "https://hc.example.net/KEY/{job}/start",
+                             "https://hc.example.net/KEY/{job}",
+                             "https://hc.example.net/KEY/{job}/fail?src={job}", "krxbatch@box"});
+    n.ping_start("hourly_analysis");
+    n.ping_end("daily_update", true, "s");
+    n.ping_end("daily_update", false, "f");
+    REQUIRE(client.requests.size() == 3);
+    CHECK(client.requests[0].url == "https://hc.example.net/KEY/hourly_analysis/start");
+    CHECK(client.requests[1].url == "https://hc.example.net/KEY/daily_update");
+    CHECK(client.requests[2].url ==
+          "https://hc.example.net/KEY/daily_update/fail?src=daily_update");
+  }
+
   TEST_CASE("no URL, no request") {
     FakeNotifyClient client;
     ops::Notifier n(client, {});

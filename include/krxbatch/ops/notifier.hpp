@@ -17,6 +17,9 @@
 
 namespace krxbatch::ops {
 
+// In a ping URL, every `{job}` is replaced by the job's name, so that each job can have its
+// own dead-man's-switch check (e.g. Healthchecks' https://hc-ping.com/KEY/krxbatch-{job}): one
+// shared check would be kept alive by hourly_analysis while daily_update no longer runs.
 struct NotifyTargets {
   std::string webhook_url;      // empty: no webhook
   std::string ping_start_url;   // empty: no start ping
