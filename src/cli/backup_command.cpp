@@ -75,7 +75,8 @@ int snapshot_cleanup(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  return run_care_command(ctx, "snapshot", [&] {
+  // Its own name: a clean cleanup must not resolve a failed snapshot's alert.
+  return run_care_command(ctx, "snapshot_cleanup", [&] {
     const int days = retention_arg(*vm, "days", "krxbatch snapshot cleanup");
     const auto dir = dir_arg(ctx, *vm, "snapshots");
     const auto result =
@@ -114,7 +115,9 @@ int run_backup(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  return run_care_command(ctx, "backup", [&] {
+  // --cleanup-only has its own name: a clean cleanup must not resolve a failed backup's alert.
+  const auto* name = (*vm)["cleanup-only"].as<bool>() ? "backup_cleanup" : "backup";
+  return run_care_command(ctx, name, [&] {
     const bool cleanup_only = (*vm)["cleanup-only"].as<bool>();
     const bool has_retention = vm->count("retention-days") != 0U;
     if (cleanup_only && !has_retention) {

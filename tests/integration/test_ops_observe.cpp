@@ -548,6 +548,10 @@ TEST_SUITE("ops.care") {
     CHECK(Json::parse(hooks[0].body)["text"].get<std::string>().starts_with(
         "[WARN] backup command_failed: backup failed: "));
     CHECK(slurp(env.dir() / "logs" / "backup.log").find("krxbatch: error: ") != std::string::npos);
+    // The Sunday cleanup is another command: its clean run leaves the backup's alert open.
+    REQUIRE(env.run({"backup", "--cleanup-only", "--retention-days", "30"}).exit_code == 0);
+    CHECK(std::filesystem::exists(env.dir() / "logs" / "backup_cleanup.log"));
+    CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE acknowledged = 0") == 1);
 
     REQUIRE(env.run({"backup"}).exit_code == 0);
     CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE acknowledged = 0") == 0);
