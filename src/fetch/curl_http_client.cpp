@@ -3,6 +3,8 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/log.hpp"
 
+#include "curl_global.hpp"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -14,13 +16,10 @@
 #include <string>
 
 namespace krxbatch::fetch {
-namespace {
-
-constexpr int k_max_redirects = 3;
 
 // The one place that initialises libcurl globally: a function-local static, so the first
 // client constructed (from any thread) does it exactly once and it is undone at exit.
-void ensure_curl_initialised() {
+void detail::ensure_curl_initialised() {
   struct Global {
     Global() : code(curl_global_init(CURL_GLOBAL_DEFAULT)) {}
     ~Global() {
@@ -38,6 +37,10 @@ void ensure_curl_initialised() {
                         curl_easy_strerror(global.code));
   }
 }
+
+namespace {
+
+constexpr int k_max_redirects = 3;
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
@@ -172,7 +175,7 @@ TransportError classify(CURLcode code, long os_errno) {
 class CurlHttpClient::Impl {
 public:
   explicit Impl(CurlOptions options) : m_options(options) {
-    ensure_curl_initialised();
+    detail::ensure_curl_initialised();
     m_easy.reset(curl_easy_init());
     if (!m_easy) {
       throw core::failure("libcurl could not create a handle (out of memory?)");

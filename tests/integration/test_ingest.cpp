@@ -263,8 +263,11 @@ TEST_SUITE("ingest.daily_update") {
     CHECK(r.err.find("KRX_AUTH_KEY") != std::string::npos);
     CHECK(r.out.find(test::k_secret_key) == std::string::npos);
     CHECK(r.err.find(test::k_secret_key) == std::string::npos);
-    // Nor in the database (alerts, run history, day errors), nor in its WAL.
-    for (const auto& f : std::filesystem::directory_iterator(env.dir())) {
+    // Nor in the database (alerts, run history, day errors), its WAL or the job log files.
+    for (const auto& f : std::filesystem::recursive_directory_iterator(env.dir())) {
+      if (!f.is_regular_file()) {
+        continue;
+      }
       CAPTURE(f.path().string());
       CHECK(slurp(f.path()).find(test::k_secret_key) == std::string::npos);
     }
