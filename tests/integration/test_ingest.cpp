@@ -321,7 +321,7 @@ TEST_SUITE("ingest.daily_update") {
           "2024-07-03");
   }
 
-  TEST_CASE("the daily call limit stops a run cleanly; the next KST day continues") {
+  TEST_CASE("the daily call limit stops a run cleanly, the next KST day continues") {
     IngestEnv env(k_monday_morning);
     REQUIRE(setup(env, 5).exit_code == 0);
     env.set_now(k_thursday_morning);

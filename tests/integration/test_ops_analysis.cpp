@@ -100,7 +100,7 @@ const Json& analysis_job(const Json& status) {
 } // namespace
 
 TEST_SUITE("ops.analysis") {
-  TEST_CASE("hourly_analysis runs in the job wrapper; status shows the session's progress") {
+  TEST_CASE("hourly_analysis runs in the job wrapper, status shows the session's progress") {
     test::HttpReceiver receiver;
     Market market("wrapper", 6, 0,
                   "ping_start_url = " + receiver.url("/ping/{job}/start") +

@@ -163,7 +163,7 @@ TEST_SUITE("ops.status") {
 }
 
 TEST_SUITE("ops.alerts") {
-  TEST_CASE("alerts lists open alerts; --ack closes one; unknown or closed ids exit 1") {
+  TEST_CASE("alerts lists open alerts, --ack closes one, unknown or closed ids exit 1") {
     IngestEnv env(k_monday_morning);
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
     env.set_now(k_thursday_morning);
@@ -528,7 +528,7 @@ TEST_SUITE("ops.config") {
 }
 
 TEST_SUITE("ops.care") {
-  TEST_CASE("a failing backup logs to backup.log and raises command_failed; a good one resolves") {
+  TEST_CASE("a failing backup logs to backup.log and raises command_failed, a good one resolves") {
     IngestEnv env(k_monday_morning);
     test::HttpReceiver receiver;
     write_config(env, "webhook_url = " + receiver.url("/hook") + "\n");

@@ -115,7 +115,7 @@ TEST_SUITE("ops.config") {
     CHECK(ops::load_settings(open, dir / "x.db", env_of({})).log_files == 2);
   }
 
-  TEST_CASE("the environment overrides the file key by key; defaults fill the rest") {
+  TEST_CASE("the environment overrides the file key by key, defaults fill the rest") {
     test::TempDir dir;
     const auto file = dir.write("k.conf", "krx_daily_limit = 500\nlog_files = 4\n"
                                           "ping_start_url = http://h/start\n");
