@@ -117,6 +117,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
 
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
+  const IngestWriteTuning tuning(env.db);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, {}, nullptr, k_job);
   const auto calls = budget.consumed() - calls_before;
   return finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), left_for_later,

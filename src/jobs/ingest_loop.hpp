@@ -11,6 +11,27 @@
 
 namespace krxbatch::jobs {
 
+// SQLite settings for the length of an ingestion run (measured in docs/PERFORMANCE.md).
+// daily_prices is clustered by (ticker, trade_date), so every session's commit rewrites the
+// newest B-tree page of every issue (~2,700 pages on the full market): a page cache that holds
+// them all saves reading them back each session, and checkpointing every k_ingest_wal_pages
+// instead of at every commit copies each of them back to the file once per several sessions.
+// Durability is unchanged (WAL, synchronous=NORMAL). The destructor restores SQLite's defaults
+// and checkpoints (passively); it never throws. Not thread-safe (like the Database).
+class IngestWriteTuning {
+public:
+  explicit IngestWriteTuning(store::Database& db);
+  ~IngestWriteTuning();
+  IngestWriteTuning(const IngestWriteTuning&) = delete;
+  IngestWriteTuning& operator=(const IngestWriteTuning&) = delete;
+
+private:
+  store::Database& m_db;
+};
+
+inline constexpr int k_ingest_cache_kib = 64 * 1024;
+inline constexpr int k_ingest_wal_pages = 16384;
+
 struct LoopResult {
   std::vector<core::Date> stored;
   std::vector<core::Date> waiting;

@@ -166,6 +166,7 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
+  const IngestWriteTuning tuning(env.db);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, prefetched,
                                 options.progress, k_job);
 

@@ -129,6 +129,17 @@ void Database::set_wal_autocheckpoint(int pages) {
           [&] { m_impl->db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(pages)); });
 }
 
+void Database::set_cache_limit_kib(int kib) {
+  // A negative cache_size is a limit in KiB rather than in pages.
+  guarded(*this, "setting the page cache size",
+          [&] { m_impl->db.exec("PRAGMA cache_size = -" + std::to_string(kib)); });
+}
+
+void Database::checkpoint() {
+  guarded(*this, "checkpointing the WAL",
+          [&] { (void)m_impl->db.execAndGet("PRAGMA wal_checkpoint(PASSIVE)"); });
+}
+
 void Database::execute(const std::string& sql) {
   guarded(*this, "running a statement", [&] { m_impl->db.exec(sql); });
 }

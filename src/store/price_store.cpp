@@ -68,7 +68,17 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     }
     std::int64_t written = 0;
     auto& ins = st.insert_price;
+    // In key order: each insert then lands just after the previous one's position in the
+    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name).
+    std::vector<const market::PriceRow*> by_ticker;
+    by_ticker.reserve(prices.size());
     for (const auto& r : prices) {
+      by_ticker.push_back(&r);
+    }
+    std::sort(by_ticker.begin(), by_ticker.end(),
+              [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
+    for (const auto* row : by_ticker) {
+      const auto& r = *row;
       ins.bind(1, r.ticker);
       ins.bind(2, iso);
       ins.bind(3, std::string(market::to_string(r.market.value_or(market::Market::kospi))));

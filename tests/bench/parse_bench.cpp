@@ -1,7 +1,9 @@
-// Measures the wire-format parser on saved KRX answers: rows/s and MB/s, best of several rounds.
+// Measures the wire-format parser on saved KRX answers: rows/s and MB/s, best of several rounds,
+// for parse_price_rows() (the flat scanner, falling back to SAX) and for the SAX parser alone.
 //
 // Usage: krxbatch_parse_bench [FILE...]. Without files it reads the `*_bydd_trd_*.json` answers
 // in $KRXBATCH_SHARED_DIR/krx-samples (default: ../shared/krx-samples next to the sources).
+#include "krxbatch/market/flat_scanner.hpp"
 #include "krxbatch/market/parser.hpp"
 
 #include <algorithm>
@@ -51,31 +53,45 @@ int main(int argc, char** argv) {
     bytes += bodies.back().size();
   }
 
-  constexpr int k_rounds = 7;
-  constexpr int k_passes = 20; // per round
-  double best = 1e300;
-  std::size_t rows_per_pass = 0;
-  for (int round = 0; round < k_rounds; ++round) {
-    const auto start = std::chrono::steady_clock::now();
-    std::size_t rows = 0;
-    for (int pass = 0; pass < k_passes; ++pass) {
-      for (const auto& body : bodies) {
-        const auto result = krxbatch::market::parse_price_rows(body);
-        if (!result.ok()) {
-          std::fprintf(stderr, "parse failed: %s\n", result.failure().message.c_str());
-          return 1;
-        }
-        rows += result.value().size();
-      }
-    }
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    best = std::min(best, took.count());
-    rows_per_pass = rows / k_passes;
+  std::size_t flat = 0;
+  for (const auto& body : bodies) {
+    flat += krxbatch::market::scan_flat_price_rows(body) ? 1U : 0U;
   }
-  const double per_pass = best / k_passes;
-  std::printf("%zu files, %zu rows, %.1f MB per pass; best %.2f ms per pass\n", bodies.size(),
-              rows_per_pass, static_cast<double>(bytes) / 1e6, per_pass * 1e3);
-  std::printf("%.0f rows/s, %.0f MB/s\n", static_cast<double>(rows_per_pass) / per_pass,
-              static_cast<double>(bytes) / 1e6 / per_pass);
+  std::printf("%zu files, %.1f MB; the flat scanner reads %zu of them\n", bodies.size(),
+              static_cast<double>(bytes) / 1e6, flat);
+
+  using Parse =
+      krxbatch::market::ParseResult<std::vector<krxbatch::market::PriceRow>> (*)(std::string_view);
+  const std::pair<const char*, Parse> parsers[] = {
+      {"parse_price_rows", &krxbatch::market::parse_price_rows},
+      {"SAX only", &krxbatch::market::parse_price_rows_sax},
+  };
+  for (const auto& [label, parse] : parsers) {
+    constexpr int k_rounds = 7;
+    constexpr int k_passes = 20; // per round
+    double best = 1e300;
+    std::size_t rows_per_pass = 0;
+    for (int round = 0; round < k_rounds; ++round) {
+      const auto start = std::chrono::steady_clock::now();
+      std::size_t rows = 0;
+      for (int pass = 0; pass < k_passes; ++pass) {
+        for (const auto& body : bodies) {
+          const auto result = parse(body);
+          if (!result.ok()) {
+            std::fprintf(stderr, "parse failed: %s\n", result.failure().message.c_str());
+            return 1;
+          }
+          rows += result.value().size();
+        }
+      }
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      best = std::min(best, took.count());
+      rows_per_pass = rows / k_passes;
+    }
+    const double per_pass = best / k_passes;
+    std::printf("%-17s %zu rows, best %.2f ms per pass: %.0f rows/s, %.0f MB/s\n", label,
+                rows_per_pass, per_pass * 1e3, static_cast<double>(rows_per_pass) / per_pass,
+                static_cast<double>(bytes) / 1e6 / per_pass);
+  }
   return 0;
 }

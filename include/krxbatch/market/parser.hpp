@@ -13,8 +13,10 @@
 //   naming the field, the row's ticker (or index name) and the value.
 // Bad bodies are classified precisely (BodyProblem) with a message that says what was received
 // (a short, sanitised excerpt; see excerpt()). Nothing here does I/O or reads the clock.
-// Streaming (SAX): no document tree is built; the only allocations are the rows and their own
-// strings. Pure and thread-safe.
+// Streaming: no document tree is built; the only allocations are the rows and their own strings.
+// KRX's usual answers are read by the flat scanner (flat_scanner.hpp); anything else, and every
+// failure, by nlohmann's SAX parser: the results are the same whichever reads a body. Pure and
+// thread-safe.
 #pragma once
 
 #include "krxbatch/core/result.hpp"
@@ -48,6 +50,11 @@ ParseResult<std::vector<PriceRow>> parse_price_rows(std::string_view body);
 
 // The rows of an `idx/{kospi,kosdaq,krx}_dd_trd` body.
 ParseResult<std::vector<IndexRow>> parse_index_rows(std::string_view body);
+
+// The same as parse_price_rows() / parse_index_rows(), through the SAX parser alone: the
+// reference the flat scanner is checked against (tests, the parse benchmark).
+ParseResult<std::vector<PriceRow>> parse_price_rows_sax(std::string_view body);
+ParseResult<std::vector<IndexRow>> parse_index_rows_sax(std::string_view body);
 
 // The fields of a KRX error answer such as `{"respMsg":"Unauthorized Key","respCode":"401"}`
 // (the body of a 401 or 404, or of a 200 that carries an error). Values are sanitised

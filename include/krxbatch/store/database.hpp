@@ -75,6 +75,15 @@ public:
   // the limit is set back. Throws core::Error.
   void set_wal_autocheckpoint(int pages);
 
+  // The most memory this connection's page cache may hold, in KiB (SQLite's cache_size; about
+  // 2 MiB by default). Pages are only allocated as they are used, so a short job pays nothing
+  // for a high limit. Throws core::Error.
+  void set_cache_limit_kib(int kib);
+
+  // Copies what the WAL holds back into the file, as far as no reader of another connection
+  // prevents it (a passive checkpoint: it never waits). Throws core::Error.
+  void checkpoint();
+
   // Runs a statement without results (maintenance, tests). Throws core::Error.
   void execute(const std::string& sql);
 
