@@ -188,9 +188,13 @@ struct Unprivileged {
     }
   }
   ProcessResult run(const IngestEnv& env, const std::string& db,
-                    const std::vector<std::string>& args) const {
+                    const std::vector<std::string>& args,
+                    const std::vector<std::pair<std::string, std::string>>& extra_env = {}) const {
     auto o = env.options(db);
     o.run_as = user;
+    for (const auto& [name, value] : extra_env) {
+      o.env.emplace_back(name, value);
+    }
     std::vector<std::string> argv = {krxbatch_binary().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run(argv, o);
@@ -300,7 +304,19 @@ TEST_SUITE("reliability.storage") {
     std::filesystem::permissions(
         dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec |
                  std::filesystem::perms::group_exec | std::filesystem::perms::others_exec);
-    const auto r = as.run(s.env, db, {"daily_update"});
+    // By default the job's log file goes to logs/ beside the database: that is the first
+    // thing that cannot be written, a configuration error (exit 2) naming the directory.
+    const auto by_default = as.run(s.env, db, {"daily_update"});
+    INFO(by_default.err);
+    CHECK(by_default.exit_code == 2);
+    CHECK(count_of(by_default.err, "krxbatch: error:") == 1);
+    CHECK(by_default.err.find((dir / "logs").string()) != std::string::npos);
+    CHECK(slurp(db) == bytes);
+    // With the logs elsewhere, the database's own directory is what cannot be written.
+    const auto logs = s.env.dir() / "logs-elsewhere";
+    std::filesystem::create_directories(logs);
+    as.own(logs);
+    const auto r = as.run(s.env, db, {"daily_update"}, {{"KRXBATCH_LOG_DIR", logs.string()}});
     INFO(r.err);
     CHECK(r.exit_code == 1);
     CHECK(count_of(r.err, "krxbatch: error:") == 1);
