@@ -1,9 +1,11 @@
 // libFuzzer target: the KRX Open API response parser (market/parser.hpp) on any body.
 // Properties: no crash or sanitizer report; a failure carries a non-empty one-line message;
-// every parsed row's BAS_DD is absent or a real day; excerpts are clean lines within their bound.
+// every parsed row's BAS_DD is absent or a real day; excerpts are clean lines within their bound;
+// and the parser (flat scanner first) answers exactly what the SAX parser alone answers.
 #include "krxbatch/market/parser.hpp"
 
 #include "fuzz_check.hpp"
+#include "support/parsed_rows.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -32,8 +34,14 @@ void check(const Result& result) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  check(market::parse_price_rows(body));
-  check(market::parse_index_rows(body));
+  const auto prices = market::parse_price_rows(body);
+  const auto indices = market::parse_index_rows(body);
+  check(prices);
+  check(indices);
+  fuzz::require(test::same_result(prices, market::parse_price_rows_sax(body)),
+                "the flat scanner and the SAX parser disagree on a price body");
+  fuzz::require(test::same_result(indices, market::parse_index_rows_sax(body)),
+                "the flat scanner and the SAX parser disagree on an index body");
   if (const auto error = market::parse_api_error(body)) {
     fuzz::require(fuzz::one_clean_line(error->code), "respCode excerpt is not one clean line");
     fuzz::require(fuzz::one_clean_line(error->message), "respMsg excerpt is not one clean line");
