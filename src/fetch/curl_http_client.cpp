@@ -131,45 +131,6 @@ std::optional<UrlParts> url_parts(const std::string& url) {
   return parts;
 }
 
-TransportError classify(CURLcode code, long os_errno) {
-  switch (code) {
-  case CURLE_OPERATION_TIMEDOUT:
-    return TransportError::timeout;
-  case CURLE_COULDNT_CONNECT:
-    return os_errno == ETIMEDOUT ? TransportError::timeout : TransportError::connection_refused;
-  case CURLE_RECV_ERROR:
-  case CURLE_SEND_ERROR:
-  case CURLE_GOT_NOTHING:
-  case CURLE_HTTP2:
-  case CURLE_HTTP2_STREAM:
-    return TransportError::connection_reset;
-  case CURLE_PARTIAL_FILE:
-    return TransportError::partial_body;
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_PEER_FAILED_VERIFICATION:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CIPHER:
-  case CURLE_SSL_CACERT_BADFILE:
-  case CURLE_SSL_ISSUER_ERROR:
-  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-  case CURLE_SSL_CRL_BADFILE:
-  case CURLE_SSL_INVALIDCERTSTATUS:
-  case CURLE_SSL_ENGINE_INITFAILED:
-  case CURLE_SSL_ENGINE_NOTFOUND:
-  case CURLE_SSL_ENGINE_SETFAILED:
-  case CURLE_USE_SSL_FAILED:
-    return TransportError::tls;
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_RESOLVE_PROXY:
-    return TransportError::resolve;
-  case CURLE_URL_MALFORMAT:
-  case CURLE_UNSUPPORTED_PROTOCOL:
-    return TransportError::bad_url;
-  default:
-    return TransportError::other;
-  }
-}
-
 } // namespace
 
 class CurlHttpClient::Impl {
@@ -261,8 +222,9 @@ private:
       if (!too_large && m_error[0] != '\0') {
         message += std::string(" (") + m_error + ")";
       }
-      return core::Failure<TransportError>{
-          too_large ? TransportError::other : classify(code, os_errno), std::move(message)};
+      return core::Failure<TransportError>{too_large ? TransportError::other
+                                                     : detail::classify_curl_error(code, os_errno),
+                                           std::move(message)};
     }
     (void)curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);
     char* content_type = nullptr;
@@ -311,6 +273,45 @@ bool is_same_server_redirect(const std::string& from, const std::string& to) {
 
 std::string_view user_agent() {
   return "krxbatch/" KRXBATCH_VERSION;
+}
+
+TransportError detail::classify_curl_error(CURLcode code, long os_errno) {
+  switch (code) {
+  case CURLE_OPERATION_TIMEDOUT:
+    return TransportError::timeout;
+  case CURLE_COULDNT_CONNECT:
+    return os_errno == ETIMEDOUT ? TransportError::timeout : TransportError::connection_refused;
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return TransportError::connection_reset;
+  case CURLE_PARTIAL_FILE:
+    return TransportError::partial_body;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_USE_SSL_FAILED:
+    return TransportError::tls;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return TransportError::resolve;
+  case CURLE_URL_MALFORMAT:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return TransportError::bad_url;
+  default:
+    return TransportError::other;
+  }
 }
 
 } // namespace krxbatch::fetch

@@ -33,31 +33,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return n;
 }
 
-TransportError classify(CURLcode code) {
-  switch (code) {
-  case CURLE_OPERATION_TIMEDOUT:
-    return TransportError::timeout;
-  case CURLE_COULDNT_CONNECT:
-    return TransportError::connection_refused;
-  case CURLE_RECV_ERROR:
-  case CURLE_SEND_ERROR:
-  case CURLE_GOT_NOTHING:
-    return TransportError::connection_reset;
-  case CURLE_PARTIAL_FILE:
-    return TransportError::partial_body;
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_PEER_FAILED_VERIFICATION:
-    return TransportError::tls;
-  case CURLE_COULDNT_RESOLVE_HOST:
-    return TransportError::resolve;
-  case CURLE_URL_MALFORMAT:
-  case CURLE_UNSUPPORTED_PROTOCOL:
-    return TransportError::bad_url;
-  default:
-    return TransportError::other;
-  }
-}
-
 } // namespace
 
 class CurlNotifyClient::Impl {
@@ -108,7 +83,10 @@ public:
       if (error[0] != '\0') {
         message += std::string(" (") + error + ")";
       }
-      return core::Failure<TransportError>{classify(code), std::move(message)};
+      long os_errno = 0;
+      (void)curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+      return core::Failure<TransportError>{detail::classify_curl_error(code, os_errno),
+                                           std::move(message)};
     }
     (void)curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
