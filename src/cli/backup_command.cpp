@@ -4,6 +4,7 @@
 #include "krxbatch/ops/backup.hpp"
 
 #include "context.hpp"
+#include "job_runner.hpp"
 #include "ops_support.hpp"
 
 #include <nlohmann/json.hpp>
@@ -74,18 +75,21 @@ int snapshot_cleanup(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  const int days = retention_arg(*vm, "days", "krxbatch snapshot cleanup");
-  const auto dir = dir_arg(ctx, *vm, "snapshots");
-  const auto result =
-      ops::clean_archives(dir, ops::ArchiveKind::snapshot, ctx.clock().today_kst(), days);
-  if (ctx.json()) {
-    std::cout << ordered_json{{"cleanup", cleanup_json(result, days)}}.dump(2) << "\n";
-  } else {
-    print_cleanup("snapshot", result, days);
-  }
-  spdlog::info("snapshot cleanup: {} deleted, {} kept in {}", result.deleted.size(), result.kept,
-               dir.string());
-  return 0;
+  // Its own name: a clean cleanup must not resolve a failed snapshot's alert.
+  return run_care_command(ctx, "snapshot_cleanup", [&] {
+    const int days = retention_arg(*vm, "days", "krxbatch snapshot cleanup");
+    const auto dir = dir_arg(ctx, *vm, "snapshots");
+    const auto result =
+        ops::clean_archives(dir, ops::ArchiveKind::snapshot, ctx.clock().today_kst(), days);
+    if (ctx.json()) {
+      std::cout << ordered_json{{"cleanup", cleanup_json(result, days)}}.dump(2) << "\n";
+    } else {
+      print_cleanup("snapshot", result, days);
+    }
+    spdlog::info("snapshot cleanup: {} deleted, {} kept in {}", result.deleted.size(), result.kept,
+                 dir.string());
+    return 0;
+  });
 }
 
 } // namespace
@@ -111,40 +115,45 @@ int run_backup(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  const bool cleanup_only = (*vm)["cleanup-only"].as<bool>();
-  const bool has_retention = vm->count("retention-days") != 0U;
-  if (cleanup_only && !has_retention) {
-    throw core::usage_error("krxbatch backup: --cleanup-only needs --retention-days N; see "
-                            "`krxbatch backup --help`");
-  }
-  const int days = has_retention ? retention_arg(*vm, "retention-days", "krxbatch backup") : 0;
-  const auto dir = dir_arg(ctx, *vm, "backups");
-  ordered_json j = ordered_json::object();
-  if (!cleanup_only) {
-    auto& db = existing_database(ctx, "backup");
-    const auto result = ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>());
-    spdlog::info("backup: {} ({} bytes, verified)", result.path.string(), result.bytes);
-    if (ctx.json()) {
-      j["backup"] = archive_json(result);
-    } else {
-      print_archive("backup", result);
+  // --cleanup-only has its own name: a clean cleanup must not resolve a failed backup's alert.
+  const auto* name = (*vm)["cleanup-only"].as<bool>() ? "backup_cleanup" : "backup";
+  return run_care_command(ctx, name, [&] {
+    const bool cleanup_only = (*vm)["cleanup-only"].as<bool>();
+    const bool has_retention = vm->count("retention-days") != 0U;
+    if (cleanup_only && !has_retention) {
+      throw core::usage_error("krxbatch backup: --cleanup-only needs --retention-days N; see "
+                              "`krxbatch backup --help`");
     }
-  }
-  if (has_retention) {
-    const auto result =
-        ops::clean_archives(dir, ops::ArchiveKind::backup, ctx.clock().today_kst(), days);
-    spdlog::info("backup cleanup: {} deleted, {} kept in {}", result.deleted.size(), result.kept,
-                 dir.string());
-    if (ctx.json()) {
-      j["cleanup"] = cleanup_json(result, days);
-    } else {
-      print_cleanup("backup", result, days);
+    const int days = has_retention ? retention_arg(*vm, "retention-days", "krxbatch backup") : 0;
+    const auto dir = dir_arg(ctx, *vm, "backups");
+    ordered_json j = ordered_json::object();
+    if (!cleanup_only) {
+      auto& db = existing_database(ctx, "backup");
+      const auto result =
+          ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>());
+      spdlog::info("backup: {} ({} bytes, verified)", result.path.string(), result.bytes);
+      if (ctx.json()) {
+        j["backup"] = archive_json(result);
+      } else {
+        print_archive("backup", result);
+      }
     }
-  }
-  if (ctx.json()) {
-    std::cout << j.dump(2) << "\n";
-  }
-  return 0;
+    if (has_retention) {
+      const auto result =
+          ops::clean_archives(dir, ops::ArchiveKind::backup, ctx.clock().today_kst(), days);
+      spdlog::info("backup cleanup: {} deleted, {} kept in {}", result.deleted.size(), result.kept,
+                   dir.string());
+      if (ctx.json()) {
+        j["cleanup"] = cleanup_json(result, days);
+      } else {
+        print_cleanup("backup", result, days);
+      }
+    }
+    if (ctx.json()) {
+      std::cout << j.dump(2) << "\n";
+    }
+    return 0;
+  });
 }
 
 int run_snapshot(Context& ctx, const Args& args) {
@@ -166,15 +175,18 @@ int run_snapshot(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  auto& db = existing_database(ctx, "snapshot");
-  const auto result = ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst());
-  spdlog::info("snapshot: {} ({} bytes, verified)", result.path.string(), result.bytes);
-  if (ctx.json()) {
-    std::cout << ordered_json{{"snapshot", archive_json(result)}}.dump(2) << "\n";
-  } else {
-    print_archive("snapshot", result);
-  }
-  return 0;
+  return run_care_command(ctx, "snapshot", [&] {
+    auto& db = existing_database(ctx, "snapshot");
+    const auto result =
+        ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst());
+    spdlog::info("snapshot: {} ({} bytes, verified)", result.path.string(), result.bytes);
+    if (ctx.json()) {
+      std::cout << ordered_json{{"snapshot", archive_json(result)}}.dump(2) << "\n";
+    } else {
+      print_archive("snapshot", result);
+    }
+    return 0;
+  });
 }
 
 } // namespace krxbatch::cli

@@ -14,7 +14,9 @@ namespace krxbatch::cli {
 namespace {
 
 constexpr std::array k_commands = {
-    Command{"status", nullptr, "show each job's mark, state and sessions behind", run_status},
+    Command{"status", nullptr, "each job's mark, sessions behind, last run; alerts, KRX calls",
+            run_status},
+    Command{"alerts", nullptr, "list open (or all) alerts; --ack ID closes one", run_alerts},
     Command{"calendar", nullptr, "KRX business days: check, next, prev, list, today", run_calendar},
     Command{"indicators", nullptr, "TA-Lib-exact indicators for CSV bars on stdin", run_indicators},
     Command{"manual_setup", "manual-setup",

@@ -1,7 +1,12 @@
 #include "context.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/ops/job_locks.hpp"
+#include "krxbatch/store/job_store.hpp"
+#include "krxbatch/util/log.hpp"
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
@@ -23,6 +28,10 @@ po::options_description global_options_description(GlobalOptions& out) {
        po::value<std::string>()->notifier([&out](const std::string& v) { out.source = v; }),
        "market data: krx (the KRX Open API, default) or replay:DIR (saved responses named "
        "like stk_bydd_trd_20240105.json; env KRXBATCH_SOURCE)") //
+      ("config",
+       po::value<std::string>()->notifier([&out](const std::string& v) { out.config = v; }),
+       "config file of `key = value` lines (env KRXBATCH_CONFIG; default krxbatch.conf in the "
+       "database's directory, when it exists)") //
       ("log-level", po::value<std::string>(&out.log_level)->default_value("info"),
        "trace, debug, info, warn, error or off") //
       ("json", po::bool_switch(&out.json), "print data as JSON where the command outputs data");
@@ -63,11 +72,57 @@ std::filesystem::path Context::db_path() const {
   return std::filesystem::path("data") / "krxbatch.db";
 }
 
+namespace {
+
+// A positive integer from the environment, or nullopt when the variable is unset or empty.
+std::optional<std::int64_t> positive_env(const char* name) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || n <= 0) {
+    throw core::usage_error(std::string(name) + ": '" + text + "' is not a positive integer");
+  }
+  return n;
+}
+
+} // namespace
+
 store::Database& Context::database() {
   if (!m_database) {
-    m_database.emplace(db_path().string());
+    store::OpenOptions options;
+    // Test seams of the storage-fault suite (docs/RELIABILITY.md): a short busy timeout, so
+    // that a database locked by another program fails in milliseconds rather than a minute,
+    // and a cap on the file's size that makes SQLite report a full disk.
+    if (const auto ms = positive_env("KRXBATCH_TEST_BUSY_TIMEOUT_MS")) {
+      options.busy_timeout = std::chrono::milliseconds(*ms);
+    }
+    options.max_page_count = positive_env("KRXBATCH_TEST_MAX_PAGE_COUNT");
+    m_database.emplace(db_path().string(), options);
   }
   return *m_database;
+}
+
+const ops::Settings& Context::settings() {
+  if (!m_settings) {
+    const auto env = ops::process_env();
+    const auto file = ops::find_config_file(m_options.config, db_path(), env);
+    m_settings.emplace(ops::load_settings(file, db_path(), env));
+    for (const auto* secret :
+         {&m_settings->krx_auth_key, &m_settings->webhook_url, &m_settings->ping_start_url,
+          &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
+      util::register_secret(*secret);
+    }
+  }
+  return *m_settings;
+}
+
+std::filesystem::path Context::lock_path(std::string_view job) const {
+  return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path())
+                                             : ops::ingest_lock_path(db_path());
 }
 
 std::optional<po::variables_map>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "krxbatch/calendar/calendar.hpp"
+#include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/util/clock.hpp"
 
@@ -25,6 +26,7 @@ struct GlobalOptions {
   std::optional<std::string> now;      // --now, else env KRXBATCH_NOW
   std::optional<std::string> holidays; // --holidays, else env KRXBATCH_HOLIDAYS, else found
   std::optional<std::string> source;   // --source, else env KRXBATCH_SOURCE, else "krx"
+  std::optional<std::string> config;   // --config, else env KRXBATCH_CONFIG, else found
   std::string log_level = "info";
   bool json = false;
 };
@@ -47,12 +49,20 @@ public:
   std::string source_spec() const;
   // Opens the database (creating it and its schema when absent).
   store::Database& database();
+  // The operator's settings (config file and environment), loaded on first use; their secrets
+  // (the KRX key, webhook and ping URLs) are registered for redaction. Throws core::Error
+  // (exit 2) on a malformed file.
+  const ops::Settings& settings();
+  // The lock file of `job`: manual_setup and daily_update share `<db>.ingest.lock`,
+  // hourly_analysis has `<db>.analysis.lock`.
+  std::filesystem::path lock_path(std::string_view job) const;
 
 private:
   GlobalOptions m_options;
   std::unique_ptr<util::Clock> m_clock;
   std::optional<calendar::Calendar> m_calendar;
   std::optional<store::Database> m_database;
+  std::optional<ops::Settings> m_settings;
 };
 
 // Parses a command's arguments. Returns nullopt when --help was asked (the usage has been
@@ -78,6 +88,7 @@ int run_digest(Context& context, const Args& args);
 int run_daily_update(Context& context, const Args& args);
 int run_manual_setup(Context& context, const Args& args);
 int run_hourly_analysis(Context& context, const Args& args);
+int run_alerts(Context& context, const Args& args);
 int run_backup(Context& context, const Args& args);
 int run_snapshot(Context& context, const Args& args);
 int run_restore(Context& context, const Args& args);

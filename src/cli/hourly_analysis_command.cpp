@@ -1,11 +1,11 @@
 // `krxbatch hourly_analysis`: score the universe for the session daily_update completed.
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/jobs/hourly_analysis.hpp"
-#include "krxbatch/util/file_lock.hpp"
+#include "krxbatch/ops/job_locks.hpp"
+#include "krxbatch/store/job_store.hpp"
 
 #include "context.hpp"
-
-#include <spdlog/spdlog.h>
+#include "job_runner.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -100,25 +100,16 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
     options.args += " " + a;
   }
 
-  const auto lock_path = ctx.db_path().string() + ".analysis.lock";
-  auto lock = util::FileLock::try_acquire(lock_path);
-  if (!lock) {
-    const auto pid = util::FileLock::holder_pid(lock_path);
-    throw core::Error(core::ExitCode::locked,
-                      "hourly_analysis: another hourly_analysis" +
-                          (pid ? " (pid " + std::to_string(*pid) + ")" : std::string()) +
-                          " is running on " + ctx.db_path().string() + " (lock " + lock_path +
-                          "); this run did nothing");
-  }
-
-  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
-  const auto result = jobs::run_hourly_analysis(env, options);
-  if (result.exit_code == core::ExitCode::ok) {
-    spdlog::info("{}", result.summary);
-  } else {
-    spdlog::error("{}", result.summary);
-  }
-  return static_cast<int>(result.exit_code);
+  return run_job(
+      ctx, store::k_job_hourly_analysis,
+      [&] {
+        return ops::take_job_lock(ops::analysis_lock_path(ctx.db_path()), "hourly_analysis",
+                                  "another hourly_analysis");
+      },
+      [&] {
+        jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+        return jobs::run_hourly_analysis(env, options);
+      });
 }
 
 } // namespace krxbatch::cli

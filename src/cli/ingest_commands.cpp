@@ -9,9 +9,12 @@
 #include "krxbatch/util/file_lock.hpp"
 
 #include "context.hpp"
+#include "job_runner.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -23,17 +26,6 @@ namespace {
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-std::int64_t daily_limit_from_env() {
-  const auto text = env_or("KRX_DAILY_LIMIT", "10000");
-  char* end = nullptr;
-  const long long n = std::strtoll(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || n <= 0) {
-    throw core::usage_error("KRX_DAILY_LIMIT: '" + text +
-                            "' is not a positive number of calls per day (default 10000)");
-  }
-  return n;
 }
 
 double retry_scale(const po::variables_map& vm) {
@@ -62,10 +54,25 @@ util::FileLock take_ingest_lock(const Context& ctx, std::string_view job) {
 
 std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variables_map& vm,
                                                  jobs::DbCallBudget& budget) {
+  const auto& config = ctx.settings();
   fetch::SourceSettings settings;
-  settings.api.base_url = env_or("KRX_API_BASE_URL", std::string(fetch::k_default_base_url));
-  settings.api.auth_key = env_or("KRX_AUTH_KEY", "");
+  settings.api.base_url = config.krx_api_base_url.empty() ? std::string(fetch::k_default_base_url)
+                                                          : config.krx_api_base_url;
+  settings.api.auth_key = config.krx_auth_key;
   settings.retry_scale = retry_scale(vm);
+  // Test seam of the fault matrix (docs/RELIABILITY.md): a request timeout short enough for a
+  // `delay` fault to exercise the timeout path in milliseconds.
+  if (const auto text = env_or("KRXBATCH_TEST_HTTP_TIMEOUT_MS", ""); !text.empty()) {
+    char* end = nullptr;
+    const long long ms = std::strtoll(text.c_str(), &end, 10);
+    if (end == text.c_str() || *end != '\0' || ms <= 0) {
+      throw core::usage_error("KRXBATCH_TEST_HTTP_TIMEOUT_MS: '" + text +
+                              "' is not a positive number of milliseconds");
+    }
+    settings.http.total_timeout = std::chrono::milliseconds(ms);
+    settings.http.connect_timeout =
+        std::min(settings.http.connect_timeout, settings.http.total_timeout);
+  }
   return fetch::make_market_source(ctx.source_spec(), settings, budget);
 }
 
@@ -97,15 +104,6 @@ std::string joined_args(const std::string& command, const Args& args) {
     out += " " + a;
   }
   return out;
-}
-
-int report(const jobs::JobResult& result) {
-  if (result.exit_code == core::ExitCode::ok) {
-    spdlog::info("{}", result.summary);
-  } else {
-    spdlog::error("{}", result.summary);
-  }
-  return static_cast<int>(result.exit_code);
 }
 
 void add_fetch_options(po::options_description& opts) {
@@ -177,17 +175,20 @@ int run_daily_update(Context& ctx, const Args& args) {
       throw core::usage_error("daily_update: --max-days must be at least 1");
     }
   }
-  const auto limit = daily_limit_from_env();
+  const auto limit = ctx.settings().krx_daily_limit;
   (void)retry_scale(*vm); // a bad value is a usage error before anything is locked
 
-  const auto lock = take_ingest_lock(ctx, "daily_update");
-  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
-  jobs::IngestSettings settings;
-  settings.markets = stored_markets(env.db);
-  settings.daily_call_limit = limit;
-  jobs::DbCallBudget budget(env.db, env.clock, limit);
-  const auto source = make_source(ctx, *vm, budget);
-  return report(jobs::run_daily_update(env, *source, budget, settings, o));
+  return run_job(
+      ctx, store::k_job_daily_update, [&] { return take_ingest_lock(ctx, "daily_update"); },
+      [&] {
+        jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+        jobs::IngestSettings settings;
+        settings.markets = stored_markets(env.db);
+        settings.daily_call_limit = limit;
+        jobs::DbCallBudget budget(env.db, env.clock, limit);
+        const auto source = make_source(ctx, *vm, budget);
+        return jobs::run_daily_update(env, *source, budget, settings, o);
+      });
 }
 
 int run_manual_setup(Context& ctx, const Args& args) {
@@ -223,18 +224,9 @@ int run_manual_setup(Context& ctx, const Args& args) {
   if (o.min_market_cap < 0) {
     throw core::usage_error("manual_setup: --min-market-cap must not be negative");
   }
-  const auto limit = daily_limit_from_env();
+  const auto limit = ctx.settings().krx_daily_limit;
   (void)retry_scale(*vm);
 
-  const auto lock = take_ingest_lock(ctx, "manual_setup");
-  jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
-  jobs::IngestSettings settings;
-  settings.daily_call_limit = limit;
-  if ((*vm)["konex"].as<bool>()) {
-    settings.markets.push_back(market::Market::konex);
-  }
-  jobs::DbCallBudget budget(env.db, env.clock, limit);
-  const auto source = make_source(ctx, *vm, budget);
   o.confirm = [yes](const std::string& plan) {
     std::cout << plan << std::flush;
     if (yes) {
@@ -246,7 +238,20 @@ int run_manual_setup(Context& ctx, const Args& args) {
     return answer == "y" || answer == "Y" || answer == "yes";
   };
   o.progress = Progress(::isatty(STDERR_FILENO) == 1);
-  return report(jobs::run_manual_setup(env, *source, budget, settings, o));
+  const bool konex = (*vm)["konex"].as<bool>();
+  return run_job(
+      ctx, store::k_job_manual_setup, [&] { return take_ingest_lock(ctx, "manual_setup"); },
+      [&] {
+        jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
+        jobs::IngestSettings settings;
+        settings.daily_call_limit = limit;
+        if (konex) {
+          settings.markets.push_back(market::Market::konex);
+        }
+        jobs::DbCallBudget budget(env.db, env.clock, limit);
+        const auto source = make_source(ctx, *vm, budget);
+        return jobs::run_manual_setup(env, *source, budget, settings, o);
+      });
 }
 
 } // namespace krxbatch::cli

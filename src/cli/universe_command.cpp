@@ -5,6 +5,7 @@
 #include "krxbatch/ops/universe.hpp"
 
 #include "context.hpp"
+#include "job_runner.hpp"
 #include "ops_support.hpp"
 
 #include <nlohmann/json.hpp>
@@ -65,56 +66,58 @@ int refresh(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  const auto min_cap = (*vm)["min-market-cap"].as<std::int64_t>();
-  if (min_cap <= 0) {
-    throw core::usage_error("krxbatch universe refresh: --min-market-cap must be positive; see "
-                            "`krxbatch universe refresh --help`");
-  }
-  const bool dry_run = (*vm)["dry-run"].as<bool>();
-  auto& db = existing_database(ctx, "universe refresh");
-  const auto lock = ops::take_job_lock(ops::ingest_lock_path(ctx.db_path()), "universe refresh",
-                                       "daily_update or manual_setup");
-  auto plan = ops::refresh_universe(db, min_cap, true);
-  const auto& d = plan.diff;
-  const bool changes = !d.added.empty() || !d.reactivated.empty() || !d.deactivated.empty();
-  if (!dry_run && changes &&
-      !confirmed("universe refresh", (*vm)["yes"].as<bool>(),
-                 "Apply: " + std::to_string(d.added.size()) + " added, " +
-                     std::to_string(d.reactivated.size()) + " reactivated, " +
-                     std::to_string(d.deactivated.size()) + " deactivated?")) {
-    std::cout << "universe refresh: cancelled; nothing was changed\n";
+  return run_care_command(ctx, "universe", [&] {
+    const auto min_cap = (*vm)["min-market-cap"].as<std::int64_t>();
+    if (min_cap <= 0) {
+      throw core::usage_error("krxbatch universe refresh: --min-market-cap must be positive; see "
+                              "`krxbatch universe refresh --help`");
+    }
+    const bool dry_run = (*vm)["dry-run"].as<bool>();
+    auto& db = existing_database(ctx, "universe refresh");
+    const auto lock = ops::take_job_lock(ops::ingest_lock_path(ctx.db_path()), "universe refresh",
+                                         "daily_update or manual_setup");
+    auto plan = ops::refresh_universe(db, min_cap, true);
+    const auto& d = plan.diff;
+    const bool changes = !d.added.empty() || !d.reactivated.empty() || !d.deactivated.empty();
+    if (!dry_run && changes &&
+        !confirmed("universe refresh", (*vm)["yes"].as<bool>(),
+                   "Apply: " + std::to_string(d.added.size()) + " added, " +
+                       std::to_string(d.reactivated.size()) + " reactivated, " +
+                       std::to_string(d.deactivated.size()) + " deactivated?")) {
+      std::cout << "universe refresh: cancelled; nothing was changed\n";
+      return 0;
+    }
+    if (!dry_run) {
+      // Also without a membership change: the kept issues' market caps move to the session.
+      plan = ops::refresh_universe(db, min_cap, false);
+    }
+    const auto& diff = plan.diff;
+    const bool applied = plan.applied;
+    if (ctx.json()) {
+      ordered_json j{{"session", core::to_iso(plan.session)},
+                     {"min_market_cap", plan.min_market_cap},
+                     {"applied", applied},
+                     {"added", entries_json(diff.added)},
+                     {"reactivated", entries_json(diff.reactivated)},
+                     {"deactivated", entries_json(diff.deactivated)},
+                     {"kept", diff.kept.size()}};
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << "universe refresh: market cap >= " << plan.min_market_cap << " KRW on "
+                << core::to_iso(plan.session) << " (daily_update's mark)"
+                << (dry_run ? "; dry run, nothing changed"
+                            : (changes ? "" : "; no membership change"))
+                << "\n";
+      print_entries("added", diff.added, true);
+      print_entries("reactivated", diff.reactivated, true);
+      print_entries("deactivated", diff.deactivated, true);
+      print_entries("kept", diff.kept, false);
+    }
+    spdlog::info("universe refresh on {}: {} added, {} reactivated, {} deactivated, {} kept{}",
+                 core::to_iso(plan.session), diff.added.size(), diff.reactivated.size(),
+                 diff.deactivated.size(), diff.kept.size(), applied ? "" : " (not applied)");
     return 0;
-  }
-  if (!dry_run) {
-    // Also without a membership change: the kept issues' market caps move to the session.
-    plan = ops::refresh_universe(db, min_cap, false);
-  }
-  const auto& diff = plan.diff;
-  const bool applied = plan.applied;
-  if (ctx.json()) {
-    ordered_json j{{"session", core::to_iso(plan.session)},
-                   {"min_market_cap", plan.min_market_cap},
-                   {"applied", applied},
-                   {"added", entries_json(diff.added)},
-                   {"reactivated", entries_json(diff.reactivated)},
-                   {"deactivated", entries_json(diff.deactivated)},
-                   {"kept", diff.kept.size()}};
-    std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << "universe refresh: market cap >= " << plan.min_market_cap << " KRW on "
-              << core::to_iso(plan.session) << " (daily_update's mark)"
-              << (dry_run ? "; dry run, nothing changed"
-                          : (changes ? "" : "; no membership change"))
-              << "\n";
-    print_entries("added", diff.added, true);
-    print_entries("reactivated", diff.reactivated, true);
-    print_entries("deactivated", diff.deactivated, true);
-    print_entries("kept", diff.kept, false);
-  }
-  spdlog::info("universe refresh on {}: {} added, {} reactivated, {} deactivated, {} kept{}",
-               core::to_iso(plan.session), diff.added.size(), diff.reactivated.size(),
-               diff.deactivated.size(), diff.kept.size(), applied ? "" : " (not applied)");
-  return 0;
+  });
 }
 
 int list(Context& ctx, const Args& args) {

@@ -1,7 +1,9 @@
 // `krxbatch verify`: is the database sound and consistent with itself?
 #include "krxbatch/ops/verify.hpp"
+#include "krxbatch/util/log.hpp"
 
 #include "context.hpp"
+#include "job_runner.hpp"
 #include "ops_support.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,38 +28,45 @@ int run_verify(Context& ctx, const Args& args) {
   if (!vm) {
     return 0;
   }
-  const auto started = std::chrono::steady_clock::now();
-  const auto& calendar = ctx.calendar();
-  auto& db = existing_database(ctx, "verify");
-  const auto report = ops::verify_database(db, calendar);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (ctx.json()) {
-    nlohmann::ordered_json j{{"database", ctx.db_path().string()},
-                             {"ok", report.errors == 0},
-                             {"errors", report.errors},
-                             {"warnings", report.warnings}};
-    auto arr = nlohmann::ordered_json::array();
-    for (const auto& f : report.findings) {
-      arr.push_back({{"level", std::string(ops::to_string(f.level))},
-                     {"check", f.check},
-                     {"message", f.message}});
+  return run_care_command(ctx, "verify", [&] {
+    const auto started = std::chrono::steady_clock::now();
+    const auto& calendar = ctx.calendar();
+    auto& db = existing_database(ctx, "verify");
+    const auto report = ops::verify_database(db, calendar);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (ctx.json()) {
+      nlohmann::ordered_json j{{"database", ctx.db_path().string()},
+                               {"ok", report.errors == 0},
+                               {"errors", report.errors},
+                               {"warnings", report.warnings}};
+      auto arr = nlohmann::ordered_json::array();
+      for (const auto& f : report.findings) {
+        arr.push_back({{"level", std::string(ops::to_string(f.level))},
+                       {"check", f.check},
+                       {"message", f.message}});
+      }
+      j["findings"] = std::move(arr);
+      std::cout << j.dump(2) << "\n";
+    } else {
+      for (const auto& f : report.findings) {
+        std::cout << std::left << std::setw(7) << ops::to_string(f.level) << std::setw(16)
+                  << f.check << f.message << "\n";
+      }
+      char elapsed[32];
+      std::snprintf(elapsed, sizeof elapsed, "%.2f", seconds);
+      std::cout << "verify: " << ctx.db_path().string() << ": " << report.errors << " error(s), "
+                << report.warnings << " warning(s) in " << elapsed << " s\n";
     }
-    j["findings"] = std::move(arr);
-    std::cout << j.dump(2) << "\n";
-  } else {
+    // stdout goes nowhere under cron: the findings also go to verify.log.
     for (const auto& f : report.findings) {
-      std::cout << std::left << std::setw(7) << ops::to_string(f.level) << std::setw(16) << f.check
-                << f.message << "\n";
+      util::log_to_files(util::LogLevel::warn, "verify: " + std::string(ops::to_string(f.level)) +
+                                                   " " + f.check + ": " + f.message);
     }
-    char elapsed[32];
-    std::snprintf(elapsed, sizeof elapsed, "%.2f", seconds);
-    std::cout << "verify: " << ctx.db_path().string() << ": " << report.errors << " error(s), "
-              << report.warnings << " warning(s) in " << elapsed << " s\n";
-  }
-  spdlog::info("verify: {} error(s), {} warning(s) in {:.2f} s", report.errors, report.warnings,
-               seconds);
-  return report.errors > 0 ? 1 : 0;
+    spdlog::info("verify: {} error(s), {} warning(s) in {:.2f} s", report.errors, report.warnings,
+                 seconds);
+    return report.errors > 0 ? 1 : 0;
+  });
 }
 
 } // namespace krxbatch::cli

@@ -3,6 +3,8 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/log.hpp"
 
+#include "curl_global.hpp"
+
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
@@ -14,13 +16,10 @@
 #include <string>
 
 namespace krxbatch::fetch {
-namespace {
-
-constexpr int k_max_redirects = 3;
 
 // The one place that initialises libcurl globally: a function-local static, so the first
 // client constructed (from any thread) does it exactly once and it is undone at exit.
-void ensure_curl_initialised() {
+void detail::ensure_curl_initialised() {
   struct Global {
     Global() : code(curl_global_init(CURL_GLOBAL_DEFAULT)) {}
     ~Global() {
@@ -38,6 +37,10 @@ void ensure_curl_initialised() {
                         curl_easy_strerror(global.code));
   }
 }
+
+namespace {
+
+constexpr int k_max_redirects = 3;
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
@@ -128,51 +131,12 @@ std::optional<UrlParts> url_parts(const std::string& url) {
   return parts;
 }
 
-TransportError classify(CURLcode code, long os_errno) {
-  switch (code) {
-  case CURLE_OPERATION_TIMEDOUT:
-    return TransportError::timeout;
-  case CURLE_COULDNT_CONNECT:
-    return os_errno == ETIMEDOUT ? TransportError::timeout : TransportError::connection_refused;
-  case CURLE_RECV_ERROR:
-  case CURLE_SEND_ERROR:
-  case CURLE_GOT_NOTHING:
-  case CURLE_HTTP2:
-  case CURLE_HTTP2_STREAM:
-    return TransportError::connection_reset;
-  case CURLE_PARTIAL_FILE:
-    return TransportError::partial_body;
-  case CURLE_SSL_CONNECT_ERROR:
-  case CURLE_PEER_FAILED_VERIFICATION:
-  case CURLE_SSL_CERTPROBLEM:
-  case CURLE_SSL_CIPHER:
-  case CURLE_SSL_CACERT_BADFILE:
-  case CURLE_SSL_ISSUER_ERROR:
-  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-  case CURLE_SSL_CRL_BADFILE:
-  case CURLE_SSL_INVALIDCERTSTATUS:
-  case CURLE_SSL_ENGINE_INITFAILED:
-  case CURLE_SSL_ENGINE_NOTFOUND:
-  case CURLE_SSL_ENGINE_SETFAILED:
-  case CURLE_USE_SSL_FAILED:
-    return TransportError::tls;
-  case CURLE_COULDNT_RESOLVE_HOST:
-  case CURLE_COULDNT_RESOLVE_PROXY:
-    return TransportError::resolve;
-  case CURLE_URL_MALFORMAT:
-  case CURLE_UNSUPPORTED_PROTOCOL:
-    return TransportError::bad_url;
-  default:
-    return TransportError::other;
-  }
-}
-
 } // namespace
 
 class CurlHttpClient::Impl {
 public:
   explicit Impl(CurlOptions options) : m_options(options) {
-    ensure_curl_initialised();
+    detail::ensure_curl_initialised();
     m_easy.reset(curl_easy_init());
     if (!m_easy) {
       throw core::failure("libcurl could not create a handle (out of memory?)");
@@ -258,8 +222,9 @@ private:
       if (!too_large && m_error[0] != '\0') {
         message += std::string(" (") + m_error + ")";
       }
-      return core::Failure<TransportError>{
-          too_large ? TransportError::other : classify(code, os_errno), std::move(message)};
+      return core::Failure<TransportError>{too_large ? TransportError::other
+                                                     : detail::classify_curl_error(code, os_errno),
+                                           std::move(message)};
     }
     (void)curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);
     char* content_type = nullptr;
@@ -308,6 +273,45 @@ bool is_same_server_redirect(const std::string& from, const std::string& to) {
 
 std::string_view user_agent() {
   return "krxbatch/" KRXBATCH_VERSION;
+}
+
+TransportError detail::classify_curl_error(CURLcode code, long os_errno) {
+  switch (code) {
+  case CURLE_OPERATION_TIMEDOUT:
+    return TransportError::timeout;
+  case CURLE_COULDNT_CONNECT:
+    return os_errno == ETIMEDOUT ? TransportError::timeout : TransportError::connection_refused;
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return TransportError::connection_reset;
+  case CURLE_PARTIAL_FILE:
+    return TransportError::partial_body;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_USE_SSL_FAILED:
+    return TransportError::tls;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    return TransportError::resolve;
+  case CURLE_URL_MALFORMAT:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return TransportError::bad_url;
+  default:
+    return TransportError::other;
+  }
 }
 
 } // namespace krxbatch::fetch

@@ -141,7 +141,12 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
       failed = AttemptFailure{classify_transport(f.kind),
                               std::string(fetch::describe(f.kind)) + " (" + f.message + ")"};
     } else {
-      const auto& r = response.value();
+      auto& r = response.value();
+      // A server may echo the key (an error page quoting the request): take it out of the
+      // answer before anything reads it, because an excerpt cut in the middle of the key would
+      // no longer match it and would carry its first half into a log line or last_error.
+      r.body = util::redact(std::move(r.body));
+      r.content_type = util::redact(std::move(r.content_type));
       spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));
       if (const auto kind = classify_status(r.status, r.body)) {
         failed = AttemptFailure{*kind, status_detail(r)};

@@ -1,5 +1,6 @@
 #include "ingest_loop.hpp"
 
+#include "krxbatch/jobs/freshness.hpp"
 #include "krxbatch/store/ops_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -183,19 +184,7 @@ JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
   } else if (!failed) {
     alerts.resolve(run_key, now);
   }
-  if (mark) {
-    const auto latest = env.calendar.latest_published_session(now);
-    const int behind = env.calendar.business_days_between(*mark, latest);
-    const std::string behind_key = "behind:daily_update";
-    if (behind >= 2) {
-      alerts.raise(store::AlertSeverity::critical, store::k_job_daily_update, "sessions_behind",
-                   "daily_update's mark " + core::to_iso(*mark) + " is " + std::to_string(behind) +
-                       " sessions behind the latest published session " + core::to_iso(latest),
-                   behind_key, now);
-    } else {
-      alerts.resolve(behind_key, now);
-    }
-  }
+  (void)check_freshness(env);
 
   run.finish(s);
   result.summary = std::string(job) + ": " + std::string(state::to_string(s.outcome)) + ": " +

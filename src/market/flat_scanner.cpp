@@ -88,14 +88,14 @@ private:
       ++m_p;
       return true;
     }
-    m_key_in_row = 0;
+    m_lookup.start_row();
     for (;;) {
       std::string_view key;
       std::string_view value;
       if (!string_token(key) || !punct(':') || !string_token(value)) {
         return false;
       }
-      const int field = find_field(key);
+      const int field = m_lookup.find(key);
       if (field >= 0 && !Traits::k_fields[static_cast<std::size_t>(field)].assign(row, value)) {
         return false; // the general parser names the field, the row and the value
       }
@@ -163,34 +163,9 @@ private:
     }
   }
 
-  // The same lookup as the general parser: servers send every row's keys in one order, so the
-  // field at this position in the previous row is tried first.
-  int find_field(std::string_view key) {
-    const auto& fields = Traits::k_fields;
-    const std::size_t slot = m_key_in_row++;
-    if (slot < m_order.size()) {
-      const int guess = m_order[slot];
-      if (guess >= 0 && fields[static_cast<std::size_t>(guess)].key == key) {
-        return guess;
-      }
-    }
-    int found = -1;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (fields[i].key == key) {
-        found = static_cast<int>(i);
-        break;
-      }
-    }
-    if (slot < m_order.size()) {
-      m_order[slot] = found;
-    }
-    return found;
-  }
-
   const char* m_p;
   const char* const m_end;
-  std::array<int, 32> m_order{};
-  std::size_t m_key_in_row = 0;
+  detail::FieldLookup<Traits> m_lookup; // the same lookup as the general parser's
 };
 
 template <typename Traits>

@@ -15,6 +15,7 @@ namespace {
 
 using json = nlohmann::json;
 using Failure = core::Failure<BodyProblem>;
+using detail::FieldLookup;
 using detail::IndexTraits;
 using detail::PriceTraits;
 using detail::utf8_length;
@@ -85,7 +86,6 @@ private:
     return false;
   }
   bool fail_shape(const std::string& what) { return fail(BodyProblem::no_out_block, what); }
-  int find_field(std::string_view key);
   // Remembers the current field's first bad value; `shown` is how to show it ("'abc'").
   void note_bad_value(const std::string& shown);
   bool finish_row();
@@ -95,40 +95,13 @@ private:
   TopKey m_top_key = TopKey::other;
   int m_skip_depth = 0; // > 0 while inside a nested value that is ignored
   int m_field = -1;     // index in k_fields of the current row key, -1 for an unknown key
-  // The field index of each key position in the previous row (see find_field()).
-  std::array<int, 32> m_order{};
-  std::size_t m_key_in_row = 0;
+  FieldLookup<Traits> m_lookup;
   std::size_t m_element = 0; // 1-based index of the current element of OutBlock_1
   // The first bad value of the current row, reported when the row ends (its ticker may come
   // after the bad value).
   std::string_view m_bad_field;
   std::string m_bad_message;
 };
-
-template <typename Traits>
-int RowsHandler<Traits>::find_field(std::string_view key) {
-  // Servers send every row's keys in one order: guess the field the previous row had at this
-  // position, and fall back to a scan.
-  const auto& fields = Traits::k_fields;
-  const std::size_t slot = m_key_in_row++;
-  if (slot < m_order.size()) {
-    const int guess = m_order[slot];
-    if (guess >= 0 && fields[static_cast<std::size_t>(guess)].key == key) {
-      return guess;
-    }
-  }
-  int found = -1;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].key == key) {
-      found = static_cast<int>(i);
-      break;
-    }
-  }
-  if (slot < m_order.size()) {
-    m_order[slot] = found;
-  }
-  return found;
-}
 
 template <typename Traits>
 void RowsHandler<Traits>::note_bad_value(const std::string& shown) {
@@ -215,7 +188,7 @@ bool RowsHandler<Traits>::start_object(std::size_t /*size*/) {
     m_rows.emplace_back();
     m_bad_field = {};
     m_field = -1;
-    m_key_in_row = 0;
+    m_lookup.start_row();
     m_level = Level::row;
     return true;
   default:
@@ -279,7 +252,7 @@ bool RowsHandler<Traits>::key(json::string_t& key) {
     return true;
   }
   if (m_level == Level::row) {
-    m_field = find_field(key);
+    m_field = m_lookup.find(key);
   } else if (m_level == Level::top) {
     if (key == "OutBlock_1") {
       m_top_key = TopKey::out_block;

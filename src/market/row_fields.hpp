@@ -223,6 +223,41 @@ struct IndexTraits {
   static const std::string& identity(const IndexRow& row) { return row.index_name; }
 };
 
+// Finds a row key's index in Traits::k_fields (-1 for an unknown key). Servers send every
+// row's keys in one order, so the field the previous row had at this position is tried first,
+// then the table is scanned. Call start_row() at the beginning of each row.
+template <typename Traits>
+class FieldLookup {
+public:
+  void start_row() { m_key_in_row = 0; }
+
+  int find(std::string_view key) {
+    const auto& fields = Traits::k_fields;
+    const std::size_t slot = m_key_in_row++;
+    if (slot < m_order.size()) {
+      const int guess = m_order[slot];
+      if (guess >= 0 && fields[static_cast<std::size_t>(guess)].key == key) {
+        return guess;
+      }
+    }
+    int found = -1;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].key == key) {
+        found = static_cast<int>(i);
+        break;
+      }
+    }
+    if (slot < m_order.size()) {
+      m_order[slot] = found;
+    }
+    return found;
+  }
+
+private:
+  std::array<int, 32> m_order{}; // the field index of each key position in the previous row
+  std::size_t m_key_in_row = 0;
+};
+
 // Decodes the UTF-8 sequence at `i`; returns its length, or 0 when it is not valid UTF-8.
 inline std::size_t utf8_length(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };

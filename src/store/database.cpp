@@ -96,6 +96,9 @@ Database::Database(const std::string& path, OpenOptions options) {
                      path, mode);
       }
     }
+    if (options.max_page_count) {
+      db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_page_count));
+    }
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
     if (options.migrate && !options.read_only) {

@@ -292,6 +292,21 @@ std::vector<RunRecord> JobStore::runs(std::string_view job, int limit) const {
   });
 }
 
+std::optional<RunRecord> JobStore::last_run_with(std::string_view job,
+                                                 state::RunOutcome outcome) const {
+  return guarded(m_db, "reading job_runs", [&]() -> std::optional<RunRecord> {
+    SQLite::Statement st(m_db.impl().db, std::string("SELECT ") + k_run_columns +
+                                             " FROM job_runs WHERE job_name = ? AND outcome = ? "
+                                             "ORDER BY run_id DESC LIMIT 1");
+    st.bind(1, std::string(job));
+    st.bind(2, std::string(state::to_string(outcome)));
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return read_run(st);
+  });
+}
+
 int JobStore::recover_stale(std::string_view job, const core::KstTime& now) {
   const auto stale = days_in_state(job, state::DayState::running);
   for (const auto& d : stale) {

@@ -38,6 +38,9 @@ std::string_view to_string(AlertSeverity severity) {
 
 namespace {
 
+// resolve() writes the time with this suffix into acknowledged_at.
+constexpr std::string_view k_resolved_suffix = " (resolved)";
+
 AlertSeverity parse_severity(const std::string& s) {
   if (s == "CRITICAL") {
     return AlertSeverity::critical;
@@ -81,7 +84,7 @@ bool AlertStore::resolve(const std::string& dedupe_key, const core::KstTime& now
   return guarded(m_db, "resolving an alert", [&] {
     SQLite::Statement st(m_db.impl().db, "UPDATE alerts SET acknowledged = 1, acknowledged_at = ? "
                                          "WHERE dedupe_key = ? AND acknowledged = 0");
-    st.bind(1, core::to_iso(now) + " (resolved)");
+    st.bind(1, core::to_iso(now) + std::string(k_resolved_suffix));
     st.bind(2, dedupe_key);
     return st.exec() > 0;
   });
@@ -97,29 +100,99 @@ bool AlertStore::acknowledge(std::int64_t id, const core::KstTime& now) {
   });
 }
 
+namespace {
+
+constexpr const char* k_alert_columns = "SELECT id, created_at, severity, job_name, rule, "
+                                        "message, acknowledged, acknowledged_at, dedupe_key "
+                                        "FROM alerts";
+Alert read_alert(SQLite::Statement& st) {
+  Alert a;
+  a.id = st.getColumn(0).getInt64();
+  a.created_at = st.getColumn(1).getString();
+  a.severity = parse_severity(st.getColumn(2).getString());
+  a.job = opt_text(st.getColumn(3)).value_or("");
+  a.rule = st.getColumn(4).getString();
+  a.message = st.getColumn(5).getString();
+  a.acknowledged = st.getColumn(6).getInt() != 0;
+  a.acknowledged_at = opt_text(st.getColumn(7));
+  a.dedupe_key = opt_text(st.getColumn(8));
+  return a;
+}
+
+} // namespace
+
+bool Alert::resolved() const {
+  return acknowledged_at && acknowledged_at->size() > k_resolved_suffix.size() &&
+         acknowledged_at->ends_with(k_resolved_suffix);
+}
+
 std::vector<Alert> AlertStore::list(bool include_acknowledged, int limit) const {
   return guarded(m_db, "reading alerts", [&] {
     SQLite::Statement st(m_db.impl().db,
-                         std::string("SELECT id, created_at, severity, job_name, rule, message, "
-                                     "acknowledged, acknowledged_at, dedupe_key FROM alerts") +
+                         std::string(k_alert_columns) +
                              (include_acknowledged ? "" : " WHERE acknowledged = 0") +
                              " ORDER BY id DESC LIMIT ?");
     st.bind(1, limit);
     std::vector<Alert> out;
     while (st.executeStep()) {
-      Alert a;
-      a.id = st.getColumn(0).getInt64();
-      a.created_at = st.getColumn(1).getString();
-      a.severity = parse_severity(st.getColumn(2).getString());
-      a.job = opt_text(st.getColumn(3)).value_or("");
-      a.rule = st.getColumn(4).getString();
-      a.message = st.getColumn(5).getString();
-      a.acknowledged = st.getColumn(6).getInt() != 0;
-      a.acknowledged_at = opt_text(st.getColumn(7));
-      a.dedupe_key = opt_text(st.getColumn(8));
-      out.push_back(std::move(a));
+      out.push_back(read_alert(st));
     }
     return out;
+  });
+}
+
+std::optional<Alert> AlertStore::find(std::int64_t id) const {
+  return guarded(m_db, "reading alerts", [&]() -> std::optional<Alert> {
+    SQLite::Statement st(m_db.impl().db, std::string(k_alert_columns) + " WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return std::nullopt;
+    }
+    return read_alert(st);
+  });
+}
+
+std::int64_t AlertStore::last_id() const {
+  return guarded(m_db, "reading alerts", [&]() -> std::int64_t {
+    SQLite::Statement st(m_db.impl().db, "SELECT coalesce(max(id), 0) FROM alerts");
+    st.executeStep();
+    return st.getColumn(0).getInt64();
+  });
+}
+
+std::vector<Alert> AlertStore::added_after(std::int64_t id) const {
+  return guarded(m_db, "reading alerts", [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         std::string(k_alert_columns) + " WHERE id > ? ORDER BY id");
+    st.bind(1, id);
+    std::vector<Alert> out;
+    while (st.executeStep()) {
+      out.push_back(read_alert(st));
+    }
+    return out;
+  });
+}
+
+AlertStore::OpenCounts AlertStore::open_counts() const {
+  return guarded(m_db, "reading alerts", [&] {
+    SQLite::Statement st(m_db.impl().db, "SELECT severity, count(*) FROM alerts "
+                                         "WHERE acknowledged = 0 GROUP BY severity");
+    OpenCounts c;
+    while (st.executeStep()) {
+      const int n = st.getColumn(1).getInt();
+      switch (parse_severity(st.getColumn(0).getString())) {
+      case AlertSeverity::info:
+        c.info += n;
+        break;
+      case AlertSeverity::warn:
+        c.warn += n;
+        break;
+      case AlertSeverity::critical:
+        c.critical += n;
+        break;
+      }
+    }
+    return c;
   });
 }
 

@@ -3,10 +3,15 @@
 #include "krxbatch/core/error.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <sstream>
+#include <string>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <utility>
 
@@ -41,6 +46,41 @@ std::optional<long> FileLock::holder_pid(const std::filesystem::path& path) {
     return pid;
   }
   return std::nullopt;
+}
+
+std::optional<bool> FileLock::is_held(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return false;
+  }
+  std::ifstream locks("/proc/locks");
+  if (!locks) {
+    return std::nullopt;
+  }
+  // Lines look like "1: FLOCK  ADVISORY  WRITE 4242 fe:00:10953293 0 EOF"; a waiter's line
+  // has "->" after the number. The device is major:minor in hex.
+  char wanted[64];
+  std::snprintf(wanted, sizeof wanted, "%02x:%02x:%lu", ::major(st.st_dev), ::minor(st.st_dev),
+                static_cast<unsigned long>(st.st_ino));
+  std::string line;
+  while (std::getline(locks, line)) {
+    std::istringstream fields(line);
+    std::string id;
+    std::string kind;
+    fields >> id >> kind;
+    if (kind != "FLOCK") {
+      continue; // "->" (a waiter), or a POSIX/OFD lock
+    }
+    std::string advisory;
+    std::string mode;
+    std::string pid;
+    std::string device_inode;
+    fields >> advisory >> mode >> pid >> device_inode;
+    if (device_inode == wanted) {
+      return true;
+    }
+  }
+  return false;
 }
 
 FileLock::~FileLock() {

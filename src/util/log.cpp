@@ -57,13 +57,32 @@ std::unique_ptr<spdlog::formatter> make_formatter() {
 // Redacts secrets from each record, then hands it to the wrapped sinks.
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
-  void add(std::shared_ptr<spdlog::sinks::sink> target) {
+  void add(std::shared_ptr<spdlog::sinks::sink> target, bool is_file = false) {
     std::lock_guard lock(mutex_);
-    m_sinks.push_back(std::move(target));
+    m_sinks.push_back({std::move(target), is_file});
+  }
+
+  void log_files_only(const spdlog::details::log_msg& msg) {
+    std::lock_guard lock(mutex_);
+    deliver(msg, true);
   }
 
 protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
+  void sink_it_(const spdlog::details::log_msg& msg) override { deliver(msg, false); }
+  void flush_() override {
+    for (auto& s : m_sinks) {
+      s.sink->flush();
+    }
+  }
+
+private:
+  struct Target {
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    bool is_file = false;
+  };
+
+  // Precondition: mutex_ is held.
+  void deliver(const spdlog::details::log_msg& msg, bool files_only) {
     std::string payload(msg.payload.data(), msg.payload.size());
     {
       std::lock_guard lock(g_secrets_mutex);
@@ -71,20 +90,21 @@ protected:
     }
     spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, payload);
     for (auto& s : m_sinks) {
-      if (s->should_log(copy.level)) {
-        s->log(copy);
+      if ((!files_only || s.is_file) && s.sink->should_log(copy.level)) {
+        s.sink->log(copy);
+        if (files_only) {
+          s.sink->flush();
+        }
       }
     }
   }
-  void flush_() override {
-    for (auto& s : m_sinks) {
-      s->flush();
-    }
-  }
 
-private:
-  std::vector<std::shared_ptr<spdlog::sinks::sink>> m_sinks;
+  std::vector<Target> m_sinks;
 };
+
+constexpr spdlog::level::level_enum k_levels[] = {spdlog::level::trace, spdlog::level::debug,
+                                                  spdlog::level::info,  spdlog::level::warn,
+                                                  spdlog::level::err,   spdlog::level::off};
 
 std::shared_ptr<RedactingSink> g_root; // set by init_logging
 
@@ -119,9 +139,6 @@ void init_logging(LogLevel level) {
   err->set_formatter(make_formatter());
   g_root->add(err);
   auto logger = std::make_shared<spdlog::logger>("krxbatch", g_root);
-  static constexpr spdlog::level::level_enum k_levels[] = {
-      spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
-      spdlog::level::warn,  spdlog::level::err,   spdlog::level::off};
   logger->set_level(k_levels[static_cast<int>(level)]);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
@@ -136,11 +153,23 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
     auto file =
         std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.string(), max_bytes, max_files);
     file->set_formatter(make_formatter());
-    g_root->add(std::move(file));
+    g_root->add(std::move(file), true);
   } catch (const std::exception& e) {
-    throw core::usage_error(path.string() + ": cannot open the log file (" + e.what() +
-                            "); check the directory's permissions or set --log-dir");
+    throw core::usage_error(
+        path.string() + ": cannot open the log file (" + e.what() +
+        "); check the directory's permissions, or set log_dir in the config file "
+        "(KRXBATCH_LOG_DIR)");
   }
+}
+
+void log_to_files(LogLevel level, std::string_view message) {
+  if (!g_root) {
+    return;
+  }
+  const spdlog::details::log_msg msg(spdlog::source_loc{}, "krxbatch",
+                                     k_levels[static_cast<int>(level)],
+                                     spdlog::string_view_t(message.data(), message.size()));
+  g_root->log_files_only(msg);
 }
 
 void register_secret(const std::string& secret) {

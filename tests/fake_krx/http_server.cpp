@@ -423,9 +423,13 @@ void HttpServer::shut_down_connections() {
   m_workers.clear();
 }
 
-bool HttpServer::wait_before_answer(std::chrono::milliseconds delay) {
+std::uint64_t HttpServer::release_generation() {
+  const std::lock_guard lock(m_mutex);
+  return m_release_generation;
+}
+
+bool HttpServer::wait_before_answer(std::chrono::milliseconds delay, std::uint64_t generation) {
   std::unique_lock lock(m_mutex);
-  const auto generation = m_release_generation;
   m_stopping_cv.wait_for(lock, delay,
                          [&] { return m_stopping || m_release_generation != generation; });
   return !m_stopping;
@@ -456,6 +460,7 @@ void HttpServer::serve(int fd) {
     const auto length = content_length(request);
     HttpResponse response;
     bool answered_early = false;
+    std::uint64_t arrived_generation = 0;
     if (parsed != ParseResult::ok || !length || *length > k_max_body) {
       response = parsed == ParseResult::unsupported
                      ? plain_error(501, "chunked request bodies are not supported")
@@ -482,6 +487,10 @@ void HttpServer::serve(int fd) {
       }
       request.body = buffer.substr(body_start, *length);
       buffer.erase(0, body_start + *length);
+      // Taken before the handler logs the request: a release that follows the log entry
+      // (a test that saw the request, then POSTs /_fake/release) ends this delay even if it
+      // comes before the delay has begun.
+      arrived_generation = release_generation();
       try {
         response = m_handler(request);
       } catch (const std::exception& e) {
@@ -498,7 +507,7 @@ void HttpServer::serve(int fd) {
       }
       m_stopping_cv.notify_all();
     }
-    if (response.delay.count() > 0 && !wait_before_answer(response.delay)) {
+    if (response.delay.count() > 0 && !wait_before_answer(response.delay, arrived_generation)) {
       break; // the server is stopping: the delayed answer is abandoned
     }
     const bool keep_alive =

@@ -102,7 +102,10 @@ private:
   };
 
   void serve(int fd);
-  bool wait_before_answer(std::chrono::milliseconds delay);
+  // Waits `delay`, or until a release newer than `generation` (release_generation() when the
+  // request arrived), or until the server stops (false).
+  bool wait_before_answer(std::chrono::milliseconds delay, std::uint64_t generation);
+  std::uint64_t release_generation();
   void reap_finished_workers();
   void shut_down_connections();
 

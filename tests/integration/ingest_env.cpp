@@ -45,6 +45,7 @@ ProcessResult IngestEnv::run(
     const std::vector<std::pair<std::string, std::optional<std::string>>>& extra_env) const {
   auto o = options();
   for (const auto& e : extra_env) {
+    std::erase_if(o.env, [&](const auto& existing) { return existing.first == e.first; });
     o.env.push_back(e);
   }
   std::vector<std::string> argv = {krxbatch_binary().string()};

@@ -281,8 +281,11 @@ TEST_SUITE("ingest.daily_update") {
     CHECK(r.err.find("KRX_AUTH_KEY") != std::string::npos);
     CHECK(r.out.find(test::k_secret_key) == std::string::npos);
     CHECK(r.err.find(test::k_secret_key) == std::string::npos);
-    // Nor in the database (alerts, run history, day errors), nor in its WAL.
-    for (const auto& f : std::filesystem::directory_iterator(env.dir())) {
+    // Nor in the database (alerts, run history, day errors), its WAL or the job log files.
+    for (const auto& f : std::filesystem::recursive_directory_iterator(env.dir())) {
+      if (!f.is_regular_file()) {
+        continue;
+      }
       CAPTURE(f.path().string());
       CHECK(slurp(f.path()).find(test::k_secret_key) == std::string::npos);
     }
@@ -336,7 +339,7 @@ TEST_SUITE("ingest.daily_update") {
           "2024-07-03");
   }
 
-  TEST_CASE("the daily call limit stops a run cleanly; the next KST day continues") {
+  TEST_CASE("the daily call limit stops a run cleanly, the next KST day continues") {
     IngestEnv env(k_monday_morning);
     REQUIRE(setup(env, 5).exit_code == 0);
     env.set_now(k_thursday_morning);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <grp.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -103,6 +104,10 @@ Child Child::spawn(const std::vector<std::string>& argv, const SpawnOptions& opt
       ::_exit(127);
     }
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
+      ::_exit(127);
+    }
+    if (options.run_as && (::setgroups(0, nullptr) != 0 || ::setgid(options.run_as->second) != 0 ||
+                           ::setuid(options.run_as->first) != 0)) {
       ::_exit(127);
     }
     ::execve(args[0], args.data(), envp.data());

@@ -29,6 +29,9 @@ struct SpawnOptions {
   std::optional<std::string> stdin_data; // else stdin is /dev/null
   std::filesystem::path cwd;             // else the test's working directory
   bool stdout_pipe = false;              // read stdout with Child::read_line()
+  // Run the child as this user and group (uid, gid); the test must be root. Used to make file
+  // permissions bite in a test run as root, which ignores them.
+  std::optional<std::pair<uid_t, gid_t>> run_as;
 };
 
 class Child {

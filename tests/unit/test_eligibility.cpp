@@ -46,7 +46,7 @@ TEST_SUITE("analysis.eligibility") {
     CHECK_FALSE(e.has(Flag::short_history));
   }
 
-  TEST_CASE("from 253 bars the history is full; below it partial but eligible") {
+  TEST_CASE("from 253 bars the history is full, below it partial but eligible") {
     auto f = healthy();
     f.bars = 252;
     CHECK(analysis::assess_eligibility(f).has(Flag::partial_history));

@@ -21,7 +21,7 @@ TEST_SUITE("fetch.market_source") {
     CHECK_FALSE(fetch::is_stock_endpoint(Endpoint::kospi_index));
   }
 
-  TEST_CASE("key, approval, endpoint and quota failures stop the run; the others fail a day") {
+  TEST_CASE("key, approval, endpoint and quota failures stop the run, the others fail a day") {
     CHECK(fetch::stops_run(FailureKind::unauthorized));
     CHECK(fetch::stops_run(FailureKind::not_approved));
     CHECK(fetch::stops_run(FailureKind::bad_endpoint));

@@ -272,6 +272,28 @@ TEST_SUITE("fetch.open_api_source") {
     CHECK(contains(rows.failure().message, "HTTP 400 'LOGOUT'"));
   }
 
+  TEST_CASE("a server echoing the key: no piece of it in the failure, even where an excerpt "
+            "cuts through it") {
+    // 50 bytes of padding put the key across the 80-byte excerpt of a 4xx body, and across
+    // the 60-byte excerpt of a content type: the cut keeps its first half, which no longer
+    // matches the whole key that log redaction looks for.
+    const std::string pad(50, 'x');
+    for (const auto& [response, where] : std::vector<std::pair<fetch::HttpResult, std::string>>{
+             {http(400, pad + " AUTH_KEY=" + k_key, "text/plain"), "4xx body"},
+             {http(200, "{\"respMsg\":\"" + pad + k_key + "\",\"respCode\":\"500\"}"),
+              "error object"},
+             {http(200, "busy", "text/plain; " + std::string(30, 'y') + k_key), "content type"}}) {
+      CAPTURE(where);
+      Harness h({response}, 1'000'000, 0.01);
+      const auto rows = h.kospi();
+      REQUIRE_FALSE(rows.ok());
+      const auto& msg = rows.failure().message;
+      CHECK_FALSE(contains(msg, k_key.substr(0, 10)));
+      CHECK_FALSE(contains(msg, k_key.substr(10, 10)));
+      CHECK_FALSE(contains(msg, k_key.substr(30, 10)));
+    }
+  }
+
   TEST_CASE("a refused budget means quota_exhausted with no HTTP call") {
     Harness h({http(200, k_rows)}, 0);
     const auto rows = h.kospi();

@@ -59,4 +59,18 @@ TEST_SUITE("util.file_lock") {
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 077) == 0);
   }
+
+  TEST_CASE("is_held tells whether the lock is held without taking it") {
+    test::TempDir dir;
+    const auto path = dir / "job.lock";
+    CHECK(util::FileLock::is_held(path) == false); // no file yet
+    {
+      auto lock = util::FileLock::try_acquire(path);
+      REQUIRE(lock);
+      CHECK(util::FileLock::is_held(path) == true);
+      CHECK(util::FileLock::is_held(path) == true); // asking twice does not disturb it
+    }
+    CHECK(util::FileLock::is_held(path) == false);
+    CHECK(util::FileLock::try_acquire(path)); // and it was never taken by the probe
+  }
 }

@@ -183,7 +183,7 @@ TEST_SUITE("analysis.indicators") {
     CHECK(flat_out[Indicator::bb_lower][24] == 19970.0);
   }
 
-  TEST_CASE("ATR averages true ranges 1..14, then smooths; a true gap counts from the close") {
+  TEST_CASE("ATR averages true ranges 1..14, then smooths, a true gap counts from the close") {
     // Range 10 every bar; bar 15 gaps up: prior close 100, low 150, high 160 → TR = 60.
     auto s = from_closes(flat(15, 100.0), 5.0, 5.0);
     s.push_back(155.0, 160.0, 150.0, 155.0, 1000.0);
@@ -201,7 +201,7 @@ TEST_SUITE("analysis.indicators") {
     CHECK(out[Indicator::willr14][13] == 0.0);
   }
 
-  TEST_CASE("STOCH smooths fast %K twice with SMA(3); WILLR measures from the high") {
+  TEST_CASE("STOCH smooths fast %K twice with SMA(3), WILLR measures from the high") {
     // Closes 1..20 with H = C + 1, L = C − 1: over 14 bars HH = C + 1, LL = C − 14.
     std::vector<double> c(20);
     std::iota(c.begin(), c.end(), 1.0);
@@ -263,7 +263,7 @@ TEST_SUITE("analysis.indicators") {
     CHECK(compute(s)[Indicator::mfi14][14] == doctest::Approx(100.0 * pos / (pos + neg)));
   }
 
-  TEST_CASE("ADX is 100 and -DI 0 on a steady climb; lookback 27") {
+  TEST_CASE("ADX is 100 and -DI 0 on a steady climb, lookback 27") {
     // Every bar one higher: +DM = 1, −DM = 0, so DX = 100 throughout.
     std::vector<double> c(35);
     std::iota(c.begin(), c.end(), 100.0);

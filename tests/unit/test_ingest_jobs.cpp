@@ -248,7 +248,7 @@ TEST_SUITE("jobs.daily_update") {
     CHECK(store::AlertStore(f.db).list(false, 10).empty());
   }
 
-  TEST_CASE("--max-days bounds one run; the rest is left for the next") {
+  TEST_CASE("--max-days bounds one run, the rest is left for the next") {
     Fixture f;
     REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
     f.clock.set(test::kst(2024, 7, 8, 19));

@@ -5,6 +5,7 @@
 #include "krxbatch/market/parser.hpp"
 
 #include "support.hpp"
+#include "support/parsed_rows.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,48 +19,10 @@
 using namespace krxbatch;
 using market::IndexRow;
 using market::PriceRow;
+using test::same_result;
+using test::same_rows;
 
 namespace {
-
-bool same_row(const PriceRow& a, const PriceRow& b) {
-  return a.trade_date == b.trade_date && a.ticker == b.ticker && a.name == b.name &&
-         a.market == b.market && a.section == b.section && a.close == b.close &&
-         a.change == b.change && a.change_rate == b.change_rate && a.open == b.open &&
-         a.high == b.high && a.low == b.low && a.volume == b.volume && a.value == b.value &&
-         a.market_cap == b.market_cap && a.listed_shares == b.listed_shares;
-}
-
-bool same_row(const IndexRow& a, const IndexRow& b) {
-  return a.trade_date == b.trade_date && a.index_class == b.index_class &&
-         a.index_name == b.index_name && a.close == b.close && a.change == b.change &&
-         a.change_rate == b.change_rate && a.open == b.open && a.high == b.high && a.low == b.low &&
-         a.volume == b.volume && a.value == b.value && a.market_cap == b.market_cap;
-}
-
-template <typename Row>
-bool same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!same_row(a[i], b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-template <typename Row>
-bool same_result(const market::ParseResult<std::vector<Row>>& a,
-                 const market::ParseResult<std::vector<Row>>& b) {
-  if (a.ok() != b.ok()) {
-    return false;
-  }
-  if (!a.ok()) {
-    return a.failure().kind == b.failure().kind && a.failure().message == b.failure().message;
-  }
-  return same_rows(a.value(), b.value());
-}
 
 struct Outcome {
   bool scanned = false; // the flat scanner read the body (did not decline)

@@ -266,7 +266,7 @@ TEST_SUITE("market.validation") {
         market::validate_stocks(k_day, Market::kospi, many_rows(3), std::nullopt).findings.empty());
   }
 
-  TEST_CASE("the first error is the day's message; warnings are not errors") {
+  TEST_CASE("the first error is the day's message, warnings are not errors") {
     auto warn_only = good_row();
     warn_only.market_cap = 1;
     auto error_row = good_row("000660");

@@ -75,7 +75,7 @@ TEST_SUITE("ops.verify") {
     CHECK(f.size() == 2); // 1005 -> 1100 is a step (next sessions agree), not an outlier
   }
 
-  TEST_CASE("sessions inside the mark without rows are gaps; a closed day with rows is flagged") {
+  TEST_CASE("sessions inside the mark without rows are gaps, a closed day with rows is flagged") {
     const auto& cal = test::real_calendar();
     // 2024-01-02 .. 2024-01-10 are sessions (none closed); drop 01-04 and 01-05.
     const std::vector<Date> stored = {Date(2024, 1, 2), Date(2024, 1, 3), Date(2024, 1, 8),

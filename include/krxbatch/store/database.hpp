@@ -15,8 +15,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace krxbatch::store {
@@ -29,6 +31,10 @@ struct OpenOptions {
   // Open an existing file for reading only (no WAL switch, no migrations): a second
   // connection for a thread that only reads, e.g. hourly_analysis' bar loaders.
   bool read_only = false;
+  // Caps the file at this many pages (SQLite's max_page_count): a write that would grow it
+  // further fails as a full disk does. A test seam for the storage-fault suite (the CLI sets
+  // it only from KRXBATCH_TEST_MAX_PAGE_COUNT); nullopt in production.
+  std::optional<std::int64_t> max_page_count;
 };
 
 class Database {

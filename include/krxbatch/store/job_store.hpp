@@ -99,6 +99,8 @@ public:
   void finish_run(std::int64_t run_id, const RunSummary& summary, const core::KstTime& now);
   std::optional<RunRecord> last_run(std::string_view job) const;
   std::vector<RunRecord> runs(std::string_view job, int limit) const;
+  // The newest finished run of `job` with `outcome`, if any.
+  std::optional<RunRecord> last_run_with(std::string_view job, state::RunOutcome outcome) const;
 
   // Recovery after a crash, for the process that holds the job's lock: every `running` day
   // of `job` becomes `failed` ("interrupted") and every `running` run becomes `failed`.

@@ -39,6 +39,8 @@ struct Alert {
   bool acknowledged = false;
   std::optional<std::string> acknowledged_at;
   std::optional<std::string> dedupe_key;
+  // Closed because its condition cleared (AlertStore::resolve), not by an operator.
+  bool resolved() const;
 };
 
 class AlertStore {
@@ -56,6 +58,21 @@ public:
   // Acknowledges alert `id`; false when there is no such open alert.
   bool acknowledge(std::int64_t id, const core::KstTime& now);
   std::vector<Alert> list(bool include_acknowledged, int limit) const;
+  // Alert `id`, open or not; nullopt when there is none.
+  std::optional<Alert> find(std::int64_t id) const;
+  // The highest alert id so far (0 when there is none): alerts raised later have higher ids.
+  std::int64_t last_id() const;
+  // Alerts with an id above `id`, oldest first (the rows a run added; a refreshed alert keeps
+  // its id and is not among them).
+  std::vector<Alert> added_after(std::int64_t id) const;
+  // Open (unacknowledged) alerts per severity.
+  struct OpenCounts {
+    int info = 0;
+    int warn = 0;
+    int critical = 0;
+    int total() const { return info + warn + critical; }
+  };
+  OpenCounts open_counts() const;
 
 private:
   Database& m_db;

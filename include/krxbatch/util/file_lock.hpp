@@ -21,6 +21,12 @@ public:
   // The PID written by the current holder of the lock at `path`, if readable.
   static std::optional<long> holder_pid(const std::filesystem::path& path);
 
+  // Whether some process holds the lock at `path` right now, without touching it (a probe
+  // that took the lock, even briefly, could make a job starting at that instant skip): read
+  // from /proc/locks by the file's device and inode. False when the file does not exist;
+  // nullopt when /proc/locks cannot be read. A snapshot: the answer may change at once.
+  static std::optional<bool> is_held(const std::filesystem::path& path);
+
   ~FileLock();
   FileLock(FileLock&& other) noexcept;
   FileLock& operator=(FileLock&& other) noexcept;

@@ -24,6 +24,11 @@ void init_logging(LogLevel level);
 // logger. Creates the directory. Throws core::Error when the file cannot be opened.
 void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
 
+// Writes `message` at `level` (through the same redaction) to the files added with
+// add_log_file() only, not to stderr: for what reaches stderr another way, such as the final
+// `krxbatch: error:` line, and must be in the job's log file too. Does nothing without files.
+void log_to_files(LogLevel level, std::string_view message);
+
 // Every later log line has `secret` replaced by "***". Empty or very short (< 4 chars)
 // values are ignored to avoid redacting ordinary text.
 void register_secret(const std::string& secret);

@@ -1,0 +1,85 @@
+// The operator's settings: a `key = value` config file, overridden key by key by environment
+// variables.
+//
+// The file (global --config FILE, else env KRXBATCH_CONFIG, else `krxbatch.conf` in the
+// database's directory when it exists) has one `key = value` per line; blank lines and lines
+// whose first non-blank character is `#` are ignored (a `#` after a value is part of it, since
+// URLs and keys may contain one). A value may be wrapped in double quotes. An empty value
+// means "not set". An unknown key, a line without `=`, a key given twice or a bad value is an
+// error naming `file:line` (exit 2). A file that holds `krx_auth_key` must be accessible by
+// its owner only (mode 0600 or stricter): anyone who can read it has the key, and anyone who
+// can write it can point krx_api_base_url elsewhere and collect the key.
+//
+// Each key has an environment variable (Settings::env_name) that wins over the file when set
+// and not empty. Values are validated whichever way they came. Pure apart from reading the
+// file and its mode; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace krxbatch::ops {
+
+struct Settings {
+  std::string krx_auth_key;     // empty: not set
+  std::string krx_api_base_url; // empty: the default (fetch::k_default_base_url)
+  std::int64_t krx_daily_limit = 10000;
+  std::string webhook_url;       // Slack-compatible: POST {"text": ...} per new alert
+  std::string ping_start_url;    // dead-man's switch: GET when a job starts
+  std::string ping_success_url;  // POST (the summary) when it ends with exit 0
+  std::string ping_fail_url;     // POST (the summary) when it ends otherwise
+  std::string metrics_textfile;  // Prometheus node-exporter textfile, rewritten atomically
+  std::string metrics_log;       // JSON lines, one per run, appended
+  std::filesystem::path log_dir; // <log_dir>/<job>.log
+  std::int64_t log_max_bytes = std::int64_t{100} << 20; // per file (log_max_size)
+  std::int64_t log_files = 30; // files kept per job, the current one included
+
+  // Where the settings came from, for messages: the config file, or empty when none.
+  std::filesystem::path config_file;
+};
+
+// One key of the file: its name, its environment variable and what it means (for --help and
+// the README).
+struct SettingKey {
+  std::string_view name;
+  std::string_view env;
+  std::string_view meaning;
+};
+const std::vector<SettingKey>& setting_keys();
+
+// The raw `key = value` pairs of a config file's text. `file` names it in errors
+// ("krxbatch.conf:3: ..."). Throws core::Error (exit 2).
+struct ConfigEntry {
+  std::string key;
+  std::string value;
+  int line = 0;
+};
+std::vector<ConfigEntry> parse_config(std::string_view text, const std::string& file);
+
+// Throws core::Error (exit 2) when `mode` (st_mode bits) gives group or others any access to
+// a file that holds the KRX key.
+void check_key_file_mode(const std::filesystem::path& file, unsigned mode);
+
+// Reads the environment; tests pass their own.
+using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
+EnvLookup process_env();
+
+// Where the config file is: `explicit_file` (--config), else env KRXBATCH_CONFIG, else
+// `<db_dir>/krxbatch.conf` if it exists; nullopt when there is none. An explicit file that
+// does not exist is an error (exit 2).
+std::optional<std::filesystem::path>
+find_config_file(const std::optional<std::string>& explicit_file,
+                 const std::filesystem::path& db_path, const EnvLookup& env);
+
+// Reads `file` (when set; its mode is checked when it holds the key), applies the
+// environment and the defaults (log_dir: `logs` next to the database). Throws core::Error
+// (exit 2) with `file:line` or the variable's name.
+Settings load_settings(const std::optional<std::filesystem::path>& file,
+                       const std::filesystem::path& db_path, const EnvLookup& env);
+
+} // namespace krxbatch::ops

@@ -1,0 +1,118 @@
+// `krxbatch alerts`: list open (or all) alerts, acknowledge one.
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/store/ops_store.hpp"
+
+#include "context.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace krxbatch::cli {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string closed_how(const store::Alert& a) {
+  if (!a.acknowledged) {
+    return "open";
+  }
+  return a.resolved() ? "resolved" : "acknowledged";
+}
+
+ordered_json alert_json(const store::Alert& a) {
+  return ordered_json{{"id", a.id},
+                      {"created_at", a.created_at},
+                      {"severity", std::string(store::to_string(a.severity))},
+                      {"job", a.job},
+                      {"rule", a.rule},
+                      {"message", a.message},
+                      {"state", closed_how(a)},
+                      {"closed_at", a.acknowledged_at
+                                        ? ordered_json(a.acknowledged_at->substr(0, 25))
+                                        : ordered_json(nullptr)}};
+}
+
+} // namespace
+
+int run_alerts(Context& ctx, const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()                                                           //
+      ("all", po::bool_switch(), "also list acknowledged and resolved alerts") //
+      ("ack", po::value<long long>(),
+       "acknowledge alert ID (it closes; a condition that still "
+       "holds raises a new alert on the next check)") //
+      ("limit", po::value<int>()->default_value(50), "list at most N alerts, newest first");
+  const auto vm = parse_command_args(
+      args,
+      "krxbatch alerts [--all] [--json] [--limit N] [--ack ID]\n\n"
+      "Open alerts, newest first (each with its id, time, severity, job, rule and message).\n"
+      "--ack ID closes alert ID once you have handled it; exit 1 when there is no such alert "
+      "or it is\nalready closed. README \"Operations\" says what to do for each rule.",
+      opts);
+  if (!vm) {
+    return 0;
+  }
+  auto& db = ctx.database();
+  store::AlertStore alerts(db);
+  if (vm->count("ack") != 0U) {
+    const auto id = (*vm)["ack"].as<long long>();
+    const auto found = alerts.find(id);
+    if (!found) {
+      throw core::failure("alerts --ack: there is no alert " + std::to_string(id) +
+                          "; `krxbatch alerts --all` lists them");
+    }
+    if (found->acknowledged) {
+      throw core::failure("alerts --ack: alert " + std::to_string(id) + " is already " +
+                          closed_how(*found) + " (" +
+                          found->acknowledged_at.value_or("?").substr(0, 25) + ")");
+    }
+    if (!alerts.acknowledge(id, ctx.clock().now_kst())) {
+      throw core::failure("alerts --ack: alert " + std::to_string(id) +
+                          " was closed meanwhile; nothing to do");
+    }
+    spdlog::info("alerts: acknowledged alert {} ({} {})", id, store::to_string(found->severity),
+                 found->rule);
+    if (ctx.json()) {
+      auto a = *alerts.find(id);
+      std::cout << ordered_json{{"acknowledged", alert_json(a)}}.dump(2) << "\n";
+    } else {
+      std::cout << "acknowledged alert " << id << ": [" << store::to_string(found->severity) << "] "
+                << found->rule << ": " << found->message << "\n";
+    }
+    return 0;
+  }
+  const int limit = (*vm)["limit"].as<int>();
+  if (limit < 1) {
+    throw core::usage_error("alerts: --limit must be at least 1");
+  }
+  const bool all = (*vm)["all"].as<bool>();
+  const auto list = alerts.list(all, limit);
+  if (ctx.json()) {
+    ordered_json arr = ordered_json::array();
+    for (const auto& a : list) {
+      arr.push_back(alert_json(a));
+    }
+    std::cout << ordered_json{{"alerts", std::move(arr)}}.dump(2) << "\n";
+    return 0;
+  }
+  if (list.empty()) {
+    std::cout << (all ? "no alerts\n" : "no open alerts\n");
+    return 0;
+  }
+  for (const auto& a : list) {
+    std::cout << "#" << a.id << "  " << a.created_at << "  " << store::to_string(a.severity) << "  "
+              << (a.job.empty() ? "-" : a.job) << "  " << a.rule;
+    if (a.acknowledged) {
+      std::cout << "  (" << closed_how(a) << " " << a.acknowledged_at->substr(0, 25) << ")";
+    }
+    std::cout << "\n    " << a.message << "\n";
+  }
+  if (!all) {
+    std::cout << "\n`krxbatch alerts --ack ID` closes one once handled; --all shows closed ones.\n";
+  }
+  return 0;
+}
+
+} // namespace krxbatch::cli

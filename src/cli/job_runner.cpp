@@ -1,0 +1,253 @@
+#include "job_runner.hpp"
+
+#include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/notify_client.hpp"
+#include "krxbatch/jobs/freshness.hpp"
+#include "krxbatch/ops/metrics.hpp"
+#include "krxbatch/ops/notifier.hpp"
+#include "krxbatch/ops/status_report.hpp"
+#include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/util/log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <unistd.h>
+
+namespace krxbatch::cli {
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
+    return "localhost";
+  }
+  return buf;
+}
+
+void attach_log_file(const ops::Settings& s, std::string_view job) {
+  const auto path = s.log_dir / (std::string(job) + ".log");
+  const auto bytes = static_cast<std::size_t>(s.log_max_bytes);
+  // spdlog counts the rotated files only; log_files counts the current one too.
+  util::add_log_file(path, bytes, static_cast<std::size_t>(s.log_files - 1));
+}
+
+// Best effort: metrics must never fail a job.
+void write_metrics(Context& ctx, const ops::Settings& s, const ops::RunFigures& run) {
+  if (s.metrics_textfile.empty() && s.metrics_log.empty()) {
+    return;
+  }
+  try {
+    ops::StatusOptions options;
+    options.krx_daily_limit = s.krx_daily_limit;
+    options.running = [&ctx](std::string_view job) {
+      return util::FileLock::is_held(ctx.lock_path(job));
+    };
+    const auto report =
+        ops::build_status(ctx.database(), ctx.calendar(), ctx.clock().now_kst(), options);
+    if (!s.metrics_textfile.empty()) {
+      ops::write_file_atomically(s.metrics_textfile, ops::render_metrics(report));
+    }
+    if (!s.metrics_log.empty()) {
+      ops::append_line(s.metrics_log, ops::metrics_json_line(report, run));
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: metrics not written: {}; the job's outcome is unchanged", run.job, e.what());
+  }
+}
+
+ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& settings) {
+  return ops::Notifier(client,
+                       {settings.webhook_url, settings.ping_start_url, settings.ping_success_url,
+                        settings.ping_fail_url, "krxbatch@" + host_name()});
+}
+
+} // namespace
+
+int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
+            const std::function<jobs::JobResult()>& body) {
+  const auto& settings = ctx.settings();
+  attach_log_file(settings, job);
+
+  std::optional<util::FileLock> lock;
+  try {
+    lock.emplace(take_lock());
+  } catch (const core::Error& e) {
+    const bool skipped = e.code() == core::ExitCode::locked;
+    util::log_to_files(skipped ? util::LogLevel::warn : util::LogLevel::error,
+                       std::string(skipped ? "krxbatch: skipped: " : "krxbatch: error: ") +
+                           e.what());
+    throw;
+  }
+  spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), ctx.db_path().string());
+
+  fetch::CurlNotifyClient client;
+  auto notifier = make_notifier(client, settings);
+  notifier.ping_start(job);
+  const auto started = std::chrono::steady_clock::now();
+
+  std::optional<std::int64_t> alerts_before;
+  std::optional<std::int64_t> run_before;
+  jobs::JobResult result;
+  std::exception_ptr error;
+  std::string error_text;
+  int exit_code = 0;
+  try {
+    auto& db = ctx.database();
+    alerts_before = store::AlertStore(db).last_id();
+    const auto last = store::JobStore(db).last_run(job);
+    run_before = last ? last->run_id : 0;
+    result = body();
+    exit_code = static_cast<int>(result.exit_code);
+    if (result.exit_code == core::ExitCode::ok) {
+      spdlog::info("{}", result.summary);
+    } else {
+      spdlog::error("{}", result.summary);
+    }
+  } catch (const core::Error& e) {
+    error = std::current_exception();
+    error_text = e.what();
+    exit_code = static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    error = std::current_exception();
+    error_text = std::string("internal error: ") + e.what();
+    exit_code = static_cast<int>(core::ExitCode::failed);
+  }
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // The alert rules the wrapper owns, while the lock is still held.
+  bool alert_stored = true;
+  const bool stopped = error && exit_code == static_cast<int>(core::ExitCode::failed);
+  const std::string run_key = "run_failed:" + std::string(job);
+  try {
+    auto& db = ctx.database();
+    const auto now = ctx.clock().now_kst();
+    if (stopped) {
+      store::AlertStore(db).raise(store::AlertSeverity::critical, job, "run_failed",
+                                  std::string(job) + " stopped: " + util::redact(error_text),
+                                  run_key, now);
+    } else if (exit_code == 0) {
+      store::AlertStore(db).resolve(run_key, now);
+    }
+    (void)jobs::check_freshness({db, ctx.calendar(), ctx.clock()});
+  } catch (const std::exception& e) {
+    alert_stored = !stopped;
+    spdlog::warn("{}: alerts not checked: {}", job, e.what());
+  }
+  lock.reset();
+
+  // Tell the outside world.
+  ops::RunFigures figures;
+  figures.job = std::string(job);
+  figures.exit_code = exit_code;
+  figures.duration_seconds = seconds;
+  if (error) {
+    figures.outcome = "failed";
+  } else {
+    figures.outcome = std::string(state::to_string(result.run.outcome));
+    figures.rows_written = result.run.rows_written;
+    figures.items_done = result.run.items_done;
+    figures.items_remaining = result.run.items_remaining;
+  }
+  if (alerts_before) {
+    try {
+      auto& db = ctx.database();
+      const auto added = store::AlertStore(db).added_after(*alerts_before);
+      figures.alerts_raised = static_cast<int>(added.size());
+      notifier.post_alerts(job, added);
+      const auto last = store::JobStore(db).last_run(job);
+      if (last && run_before && last->run_id > *run_before) {
+        figures.run_id = last->run_id;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: new alerts not read: {}", job, e.what());
+    }
+  }
+  if (!alert_stored) {
+    notifier.post_text(job, "[CRITICAL] " + std::string(job) + " run_failed: " + std::string(job) +
+                                " stopped: " + error_text +
+                                " (the alert could not be stored) - krxbatch@" + host_name());
+  }
+  write_metrics(ctx, settings, figures);
+  notifier.ping_end(job, exit_code == 0,
+                    error ? std::string(job) + ": failed: " + error_text : result.summary);
+
+  if (error) {
+    util::log_to_files(util::LogLevel::error, "krxbatch: error: " + error_text);
+    std::rethrow_exception(error);
+  }
+  return exit_code;
+}
+
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
+  const auto& settings = ctx.settings();
+  attach_log_file(settings, name);
+
+  int exit_code = 0;
+  std::exception_ptr error;
+  std::string error_text;
+  try {
+    exit_code = body();
+  } catch (const core::Error& e) {
+    error = std::current_exception();
+    error_text = e.what();
+    exit_code = static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    error = std::current_exception();
+    error_text = std::string("internal error: ") + e.what();
+    exit_code = static_cast<int>(core::ExitCode::failed);
+  }
+  if (error) {
+    util::log_to_files(
+        exit_code == static_cast<int>(core::ExitCode::locked) ? util::LogLevel::warn
+                                                              : util::LogLevel::error,
+        std::string(exit_code == static_cast<int>(core::ExitCode::locked) ? "krxbatch: skipped: "
+                                                                          : "krxbatch: error: ") +
+            error_text);
+  }
+
+  const bool failed = exit_code == static_cast<int>(core::ExitCode::failed);
+  if (failed || exit_code == 0) {
+    const std::string key = "command_failed:" + std::string(name);
+    const std::string message =
+        error ? std::string(name) + " failed: " + util::redact(error_text)
+              : std::string(name) + " failed (exit 1); its output and " +
+                    (settings.log_dir / (std::string(name) + ".log")).string() + " say why";
+    fetch::CurlNotifyClient client;
+    auto notifier = make_notifier(client, settings);
+    try {
+      // A command that failed before the database existed has nothing to record it in.
+      std::error_code ec;
+      if (std::filesystem::exists(ctx.db_path(), ec)) {
+        store::AlertStore alerts(ctx.database());
+        const auto now = ctx.clock().now_kst();
+        if (failed) {
+          const auto before = alerts.last_id();
+          alerts.raise(store::AlertSeverity::warn, name, "command_failed", message, key, now);
+          notifier.post_alerts(name, alerts.added_after(before));
+        } else {
+          alerts.resolve(key, now);
+        }
+      } else if (failed) {
+        notifier.post_text(name, "[WARN] " + message + " - krxbatch@" + host_name());
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("{}: the failure alert was not stored: {}", name, e.what());
+      if (failed) {
+        notifier.post_text(name, "[WARN] " + message +
+                                     " (the alert could not be stored) - "
+                                     "krxbatch@" +
+                                     host_name());
+      }
+    }
+  }
+  if (error) {
+    std::rethrow_exception(error);
+  }
+  return exit_code;
+}
+
+} // namespace krxbatch::cli

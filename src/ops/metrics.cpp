@@ -1,0 +1,261 @@
+#include "krxbatch/ops/metrics.hpp"
+
+#include "krxbatch/core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace krxbatch::ops {
+namespace {
+
+using nlohmann::ordered_json;
+
+// The states job_status.state can take: krxbatch_last_run_outcome has one series per state.
+constexpr std::array<std::string_view, 6> k_states = {"never_run", "running", "succeeded",
+                                                      "partial",   "failed",  "skipped"};
+
+// Formats a number as the exposition format wants it (integers without a fraction).
+std::string number(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  std::ostringstream out;
+  out.precision(17);
+  out << v;
+  return out.str();
+}
+
+class Writer {
+public:
+  // Starts a metric family; its samples follow with sample().
+  void family(std::string_view name, std::string_view help) {
+    m_name = name;
+    m_out << "# HELP krxbatch_" << name << " " << help << "\n"
+          << "# TYPE krxbatch_" << name << " gauge\n";
+  }
+  void sample(std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+              double value) {
+    m_out << "krxbatch_" << m_name;
+    if (labels.size() != 0) {
+      m_out << "{";
+      bool first = true;
+      for (const auto& [k, v] : labels) {
+        m_out << (first ? "" : ",") << k << "=\"" << escape_label_value(v) << "\"";
+        first = false;
+      }
+      m_out << "}";
+    }
+    m_out << " " << number(value) << "\n";
+  }
+  std::string text() const { return m_out.str(); }
+
+private:
+  std::string m_name;
+  std::ostringstream m_out;
+};
+
+core::Error io_error(const std::filesystem::path& path, std::string_view doing) {
+  return core::failure(path.string() + ": cannot " + std::string(doing) + " (" +
+                       std::strerror(errno) + "); check the directory exists and is writable");
+}
+
+void write_all(int fd, std::string_view text, const std::filesystem::path& path) {
+  while (!text.empty()) {
+    const auto n = ::write(fd, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw io_error(path, "write");
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+} // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (const char c : value) {
+    switch (c) {
+    case '\\':
+      out += "\\\\";
+      break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string render_metrics(const StatusReport& r) {
+  Writer w;
+  w.family("last_success_timestamp_seconds",
+           "Unix time of the job's last success: the close of its mark session, else the end of "
+           "its last succeeded run.");
+  for (const auto& j : r.jobs) {
+    if (j.last_success_unix) {
+      w.sample({{"job", j.job}}, static_cast<double>(*j.last_success_unix));
+    }
+  }
+  w.family("sessions_behind",
+           "KRX sessions between the job's mark and the latest published session.");
+  for (const auto& j : r.jobs) {
+    if (j.sessions_behind) {
+      w.sample({{"job", j.job}}, *j.sessions_behind);
+    }
+  }
+  w.family("last_run_rows_written", "Rows the job's last run wrote.");
+  for (const auto& j : r.jobs) {
+    if (j.last_run) {
+      w.sample({{"job", j.job}}, static_cast<double>(j.last_run->rows_written));
+    }
+  }
+  w.family("last_run_duration_seconds", "Duration of the job's last finished run.");
+  for (const auto& j : r.jobs) {
+    if (j.last_run && j.last_run->duration_ms) {
+      w.sample({{"job", j.job}}, static_cast<double>(*j.last_run->duration_ms) / 1000.0);
+    }
+  }
+  w.family("items_remaining", "Work the job's last run left for later (sessions or stocks).");
+  for (const auto& j : r.jobs) {
+    if (j.last_run && j.last_run->items_remaining) {
+      w.sample({{"job", j.job}}, static_cast<double>(*j.last_run->items_remaining));
+    }
+  }
+  w.family("last_run_outcome", "1 for the job's current state (its last run's outcome), else 0.");
+  for (const auto& j : r.jobs) {
+    for (const auto s : k_states) {
+      w.sample({{"job", j.job}, {"outcome", s}}, j.state == s ? 1 : 0);
+    }
+  }
+  w.family("job_running", "1 while a run of the job holds its lock.");
+  for (const auto& j : r.jobs) {
+    if (j.running) {
+      w.sample({{"job", j.job}}, *j.running ? 1 : 0);
+    }
+  }
+  w.family("days", "Days of the job's state machine that are failed or waiting.");
+  for (const auto& j : r.jobs) {
+    int failed = 0;
+    int waiting = 0;
+    for (const auto& d : j.days) {
+      (d.state == "failed" ? failed : waiting) += 1;
+    }
+    w.sample({{"job", j.job}, {"state", "failed"}}, failed);
+    w.sample({{"job", j.job}, {"state", "waiting"}}, waiting);
+  }
+  w.family("analysis_targets", "Active targets of the session hourly_analysis works on.");
+  w.sample({{"state", "done"}}, r.analysis.done);
+  w.sample({{"state", "remaining"}}, r.analysis.remaining);
+  w.family("analysis_failed",
+           "Targets of that session analysed with an error (a subset of state=\"done\").");
+  w.sample({}, r.analysis.failed);
+  w.family("krx_calls_today", "KRX Open API calls counted today (KST).");
+  w.sample({}, static_cast<double>(r.krx_calls_today));
+  w.family("krx_daily_limit", "KRX Open API calls allowed per KST day.");
+  w.sample({}, static_cast<double>(r.krx_daily_limit));
+  w.family("open_alerts", "Open (unacknowledged) alerts by severity.");
+  w.sample({{"severity", "CRITICAL"}}, r.open_alerts.critical);
+  w.sample({{"severity", "WARN"}}, r.open_alerts.warn);
+  w.sample({{"severity", "INFO"}}, r.open_alerts.info);
+  w.family("data_quality_issues", "Data-quality issues stored for the latest sessions.");
+  w.sample({}, r.quality_count);
+  w.family("metrics_timestamp_seconds", "Unix time these figures were read.");
+  w.sample({}, static_cast<double>(core::unix_seconds_from_kst(r.now)));
+  return w.text();
+}
+
+std::string metrics_json_line(const StatusReport& r, const RunFigures& run) {
+  ordered_json j{
+      {"time", core::to_iso(r.now)},
+      {"unix", core::unix_seconds_from_kst(r.now)},
+      {"job", run.job},
+      {"outcome", run.outcome},
+      {"exit_code", run.exit_code},
+      {"run_id", run.run_id ? ordered_json(*run.run_id) : ordered_json(nullptr)},
+      {"duration_seconds", run.duration_seconds},
+      {"rows_written", run.rows_written},
+      {"items_done", run.items_done ? ordered_json(*run.items_done) : nullptr},
+      {"items_remaining", run.items_remaining ? ordered_json(*run.items_remaining) : nullptr},
+      {"alerts_raised", run.alerts_raised}};
+  for (const auto& job : r.jobs) {
+    if (job.job != run.job) {
+      continue;
+    }
+    j["last_success_date"] =
+        job.last_success_date ? ordered_json(core::to_iso(*job.last_success_date)) : nullptr;
+    j["last_success_timestamp"] =
+        job.last_success_unix ? ordered_json(*job.last_success_unix) : nullptr;
+    j["sessions_behind"] = job.sessions_behind ? ordered_json(*job.sessions_behind) : nullptr;
+  }
+  j["krx_calls_today"] = r.krx_calls_today;
+  j["krx_daily_limit"] = r.krx_daily_limit;
+  j["open_alerts"] = ordered_json{{"critical", r.open_alerts.critical},
+                                  {"warn", r.open_alerts.warn},
+                                  {"info", r.open_alerts.info}};
+  return j.dump();
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) {
+    throw io_error(dir, "create a temporary file in");
+  }
+  try {
+    write_all(fd, text, temp);
+    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
+      throw io_error(temp, "finish writing");
+    }
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    const auto error = io_error(temp, "close");
+    ::unlink(temp.c_str());
+    throw error;
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const auto error = io_error(path, "replace");
+    ::unlink(temp.c_str());
+    throw error;
+  }
+}
+
+void append_line(const std::filesystem::path& path, std::string_view line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw io_error(path, "open for appending");
+  }
+  std::string whole(line);
+  whole += '\n';
+  try {
+    write_all(fd, whole, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+}
+
+} // namespace krxbatch::ops
