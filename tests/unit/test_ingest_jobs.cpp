@@ -346,7 +346,7 @@ TEST_SUITE("jobs.staging") {
 
   } // namespace
 
-  TEST_CASE("a killed backfill's staged sessions are merged first by the next run; the result "
+  TEST_CASE("a killed backfill's staged sessions are merged first by the next run, and the result "
             "equals an uninterrupted run") {
     Fixture reference;
     REQUIRE(reference.setup(20).exit_code == core::ExitCode::ok);
