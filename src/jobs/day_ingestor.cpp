@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <algorithm>
+#include <string_view>
 
 namespace krxbatch::jobs {
 namespace {
@@ -73,7 +74,22 @@ DayOutcome DayIngestor::finish_waiting(const core::Date& day, const std::string&
   return {Kind::waiting, 0, 0, message, std::nullopt};
 }
 
-DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched) {
+void DayIngestor::prefetch(const core::Date& day) {
+  std::vector<fetch::Endpoint> endpoints;
+  for (const auto m : m_settings.markets) {
+    endpoints.push_back(fetch::stock_endpoint(m));
+  }
+  for (const auto m : m_settings.markets) {
+    if (const auto e = index_endpoint(m)) {
+      endpoints.push_back(*e);
+    }
+  }
+  m_source.prefetch(day, endpoints);
+  m_prepaid_day = day;
+}
+
+DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched,
+                               const std::function<void()>& before_write) {
   m_jobs.apply(k_job, day, state::DayEvent::start, m_env.clock.now_kst(), {}, {}, m_run_id);
 
   const auto fail = [&](fetch::FailureKind kind, const std::string& message) {
@@ -110,7 +126,11 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     if (rows.empty()) {
       return finish_waiting(day, std::string(fetch::api_id(endpoint)));
     }
-    const auto before = m_prices.row_count(previous, m);
+    // The previous session's count, from memory when this run just stored it.
+    const auto known = m_last_counts.find(m);
+    const auto before = m_last_day == previous && known != m_last_counts.end()
+                            ? known->second
+                            : m_prices.row_count(previous, m);
     const auto report =
         market::validate_stocks(day, m, rows, before > 0 ? std::optional(before) : std::nullopt);
     if (report.has_errors()) {
@@ -156,14 +176,21 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   }
 
   // A ticker listed by two markets on one day cannot be stored under its key.
-  std::set<std::string> seen;
+  std::vector<std::string_view> tickers;
+  tickers.reserve(prices.size());
   for (const auto& r : prices) {
-    if (!seen.insert(r.ticker).second) {
-      return invalid("ticker " + r.ticker + " appears in two markets' answers for " +
-                     core::to_iso(day));
-    }
+    tickers.emplace_back(r.ticker);
+  }
+  std::sort(tickers.begin(), tickers.end());
+  if (const auto twice = std::adjacent_find(tickers.begin(), tickers.end());
+      twice != tickers.end()) {
+    return invalid("ticker " + std::string(*twice) + " appears in two markets' answers for " +
+                   core::to_iso(day));
   }
 
+  if (before_write) {
+    before_write();
+  }
   const auto now = m_env.clock.now_kst();
   store::Database::Transaction txn(m_env.db);
   bool staged = false;
@@ -183,6 +210,11 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   txn.commit();
   if (staged) {
     ++m_staged;
+  }
+  m_last_day = day;
+  m_last_counts.clear();
+  for (const auto& r : prices) {
+    ++m_last_counts[r.market.value_or(market::Market::kospi)];
   }
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
 }

@@ -445,3 +445,74 @@ TEST_SUITE("jobs.staging") {
                       "'2024-06-28'") == 0);
   }
 }
+
+TEST_SUITE("jobs.prefetch") {
+  namespace {
+  // The four calls of `day`, as FakeMarketSource's events name them.
+  std::vector<std::string> calls_of(const Date& day, const std::string& prefix = "") {
+    std::vector<std::string> out;
+    for (const auto* api : {"stk_bydd_trd", "ksq_bydd_trd", "kospi_dd_trd", "kosdaq_dd_trd"}) {
+      out.push_back(prefix + api + " " + core::to_iso(day));
+    }
+    return out;
+  }
+
+  // A fixture whose daily_update has the three sessions 2024-07-01..03 to walk.
+  struct ThreeSessions : Fixture {
+    ThreeSessions() {
+      REQUIRE(setup(5).exit_code == core::ExitCode::ok);
+      source.publish_until(Date(2024, 7, 3));
+      clock.set(test::kst(2024, 7, 3, 20));
+      source.events.clear();
+    }
+  };
+  } // namespace
+
+  TEST_CASE("each session's calls are asked for ahead, once the previous session is in hand, "
+            "and counted once") {
+    ThreeSessions f;
+    const auto before = f.budget.used_today();
+    REQUIRE(f.daily().exit_code == core::ExitCode::ok);
+    std::vector<std::string> expected = calls_of(Date(2024, 7, 1));
+    for (const auto& day : {Date(2024, 7, 2), Date(2024, 7, 3)}) {
+      for (const auto& e : calls_of(day, "ahead ")) {
+        expected.push_back(e);
+      }
+      for (const auto& e : calls_of(day)) {
+        expected.push_back(e);
+      }
+    }
+    // Nothing is asked past the last session.
+    CHECK(f.source.events == expected);
+    CHECK(f.budget.used_today() - before == 12);
+    CHECK(f.mark() == Date(2024, 7, 3));
+  }
+
+  TEST_CASE("a session that failed does not ask for the next one, which is then called as usual") {
+    ThreeSessions f;
+    f.source.fail(Endpoint::kospi_stocks, Date(2024, 7, 2), fetch::FailureKind::server_error);
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::failed);
+    for (const auto& e : calls_of(Date(2024, 7, 3), "ahead ")) {
+      CHECK(std::find(f.source.events.begin(), f.source.events.end(), e) == f.source.events.end());
+    }
+    CHECK(f.day_state(Date(2024, 7, 3)) == DayState::succeeded);
+  }
+
+  TEST_CASE("the daily call limit stops the run where it would without asking ahead") {
+    ThreeSessions f;
+    // Room for 10 more calls: two whole sessions; the third is not asked for, ahead or not.
+    jobs::DbCallBudget small(f.db, f.clock, f.budget.used_today() + 10);
+    f.source.set_budget(&small);
+    const auto before = small.used_today();
+    const auto r = jobs::run_daily_update(f.env, f.source, small, f.settings, {});
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::partial);
+    CHECK(small.used_today() - before == 8);
+    CHECK(f.day_state(Date(2024, 7, 2)) == DayState::succeeded);
+    CHECK(f.day_state(Date(2024, 7, 3)) == DayState::pending);
+    for (const auto& e : f.source.events) {
+      CHECK(e.find("2024-07-03") == std::string::npos);
+    }
+  }
+}

@@ -17,6 +17,7 @@
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,7 +45,17 @@ public:
 
   // Ingests `day` (a business day that is not `succeeded`; for a reload the caller applies
   // the `reload` event first). Storage errors propagate as core::Error.
-  DayOutcome ingest(const core::Date& day, const Prefetched& prefetched = {});
+  // `before_write`, when given, runs once the day's answers are all in and valid, just before
+  // its transaction: the loop uses it to ask for the next day's answers (prefetch()), which
+  // then download while this day is written.
+  DayOutcome ingest(const core::Date& day, const Prefetched& prefetched = {},
+                    const std::function<void()>& before_write = {});
+
+  // Asks the source for `day`'s answers ahead of ingest(day) (MarketSource::prefetch), in the
+  // order ingest() calls for them; prepaid(day) is then true: the calls of its first attempts
+  // are counted already.
+  void prefetch(const core::Date& day);
+  bool prepaid(const core::Date& day) const { return m_prepaid_day == day; }
 
   // Number of KRX calls one day needs with these settings.
   int calls_per_day() const;
@@ -72,6 +83,11 @@ private:
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;
+  std::optional<core::Date> m_prepaid_day;
+  // Rows per market of the last day this ingestor stored (the next day's validation compares
+  // its count with them).
+  std::optional<core::Date> m_last_day;
+  std::map<market::Market, std::size_t> m_last_counts;
 };
 
 // Merges the staging table into daily_prices and moves daily_update's mark over the sessions
