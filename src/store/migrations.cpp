@@ -227,7 +227,7 @@ ALTER TABLE analysis_results ADD COLUMN f_zero_volume_days_20 REAL;
 // staging table"). The same columns as daily_prices, clustered by session instead of by ticker:
 // a session's transaction appends ~60 pages here instead of dirtying the newest page of every
 // issue in daily_prices. Staged rows are merged into daily_prices by the ingestion run holding
-// the ingest lock (every 64 sessions, at the end of the run, and first thing in the next run
+// the ingest lock (every 500 sessions, at the end of the run, and first thing in the next run
 // after a kill); daily_update's mark never passes a staged session.
 constexpr std::string_view k_v3 = R"SQL(
 CREATE TABLE daily_prices_staging (

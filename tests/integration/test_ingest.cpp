@@ -160,7 +160,7 @@ TEST_SUITE("ingest.manual_setup") {
       CHECK(text(db, "SELECT state FROM job_days WHERE trade_date = '" + victim + "'") ==
             "running");
       // Exactly the 29 sessions committed are kept. They are still in the staging table (the
-      // backfill merges every 64 sessions and at its end), and the mark has not moved over
+      // backfill merges every 500 sessions and at its end), and the mark has not moved over
       // them: readers outside the ingest lock see daily_prices only.
       CHECK(scalar(db, "SELECT count(DISTINCT trade_date) FROM (SELECT trade_date FROM "
                        "daily_prices UNION SELECT trade_date FROM daily_prices_staging)") == 29);
