@@ -101,6 +101,21 @@ std::string OpenApiSource::describe() const {
   return "KRX Open API at " + m_base_url;
 }
 
+void OpenApiSource::prefetch(const core::Date& day, std::span<const Endpoint> endpoints) {
+  for (const auto endpoint : endpoints) {
+    auto call_url = url(endpoint, day);
+    if (m_prepaid.contains(call_url)) {
+      continue;
+    }
+    if (!m_budget.try_consume()) {
+      return;
+    }
+    spdlog::debug("GET {} (ahead)", call_url);
+    m_http->prefetch(call_url, m_headers);
+    m_prepaid.insert(std::move(call_url));
+  }
+}
+
 FetchResult<std::vector<market::PriceRow>> OpenApiSource::stocks(Endpoint endpoint,
                                                                  const core::Date& day) {
   assert(is_stock_endpoint(endpoint));
@@ -122,8 +137,10 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
   const std::string what = "KRX " + std::string(api_path(endpoint)) + " for " + core::to_iso(day);
 
   std::string last_failure; // the previous attempt's detail, for a quota refusal mid-retries
+  // A prefetched call was counted when it was made.
+  const bool prepaid = m_prepaid.erase(call_url) > 0;
   for (int attempt = 1;; ++attempt) {
-    if (!m_budget.try_consume()) {
+    if (!(attempt == 1 && prepaid) && !m_budget.try_consume()) {
       std::string message = what +
                             (attempt == 1 ? std::string(": not called")
                                           : ": not retried after " + attempts_text(attempt - 1) +

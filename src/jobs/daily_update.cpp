@@ -28,6 +28,9 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
   store::MetaStore meta(env.db);
   const auto now = env.clock.now_kst();
   const auto last_closed = last_closed_session(env.calendar, now);
+  // Staged sessions left by a killed run (the caller holds the ingest lock) go to daily_prices,
+  // and the mark over them, before anything is planned.
+  merge_staged_prices(env);
 
   if (const int recovered = jobs.recover_stale(k_job, now); recovered > 0) {
     spdlog::warn("daily_update: {} session(s) left running by a stopped process will be retried",
@@ -118,7 +121,12 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
   const IngestWriteTuning tuning(env.db);
+  // A short catch-up is written straight to daily_prices, so that the mark moves (and
+  // hourly_analysis can start) after each session; a single session would gain nothing from
+  // staging anyway (its ~60 staging pages on top of the same per-ticker pages at the merge).
+  StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_update);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, {}, nullptr, k_job);
+  staging.merge(); // before the summary reads the mark
   const auto calls = budget.consumed() - calls_before;
   return finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), left_for_later,
                            calls);

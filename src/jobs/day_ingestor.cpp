@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <algorithm>
+#include <string_view>
 
 namespace krxbatch::jobs {
 namespace {
@@ -73,7 +74,22 @@ DayOutcome DayIngestor::finish_waiting(const core::Date& day, const std::string&
   return {Kind::waiting, 0, 0, message, std::nullopt};
 }
 
-DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched) {
+void DayIngestor::prefetch(const core::Date& day) {
+  std::vector<fetch::Endpoint> endpoints;
+  for (const auto m : m_settings.markets) {
+    endpoints.push_back(fetch::stock_endpoint(m));
+  }
+  for (const auto m : m_settings.markets) {
+    if (const auto e = index_endpoint(m)) {
+      endpoints.push_back(*e);
+    }
+  }
+  m_source.prefetch(day, endpoints);
+  m_prepaid_day = day;
+}
+
+DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched,
+                               const std::function<void()>& before_write) {
   m_jobs.apply(k_job, day, state::DayEvent::start, m_env.clock.now_kst(), {}, {}, m_run_id);
 
   const auto fail = [&](fetch::FailureKind kind, const std::string& message) {
@@ -110,7 +126,11 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     if (rows.empty()) {
       return finish_waiting(day, std::string(fetch::api_id(endpoint)));
     }
-    const auto before = m_prices.row_count(previous, m);
+    // The previous session's count, from memory when this run just stored it.
+    const auto known = m_last_counts.find(m);
+    const auto before = m_last_day == previous && known != m_last_counts.end()
+                            ? known->second
+                            : m_prices.row_count(previous, m);
     const auto report =
         market::validate_stocks(day, m, rows, before > 0 ? std::optional(before) : std::nullopt);
     if (report.has_errors()) {
@@ -156,17 +176,31 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   }
 
   // A ticker listed by two markets on one day cannot be stored under its key.
-  std::set<std::string> seen;
+  std::vector<std::string_view> tickers;
+  tickers.reserve(prices.size());
   for (const auto& r : prices) {
-    if (!seen.insert(r.ticker).second) {
-      return invalid("ticker " + r.ticker + " appears in two markets' answers for " +
-                     core::to_iso(day));
-    }
+    tickers.emplace_back(r.ticker);
+  }
+  std::sort(tickers.begin(), tickers.end());
+  if (const auto twice = std::adjacent_find(tickers.begin(), tickers.end());
+      twice != tickers.end()) {
+    return invalid("ticker " + std::string(*twice) + " appears in two markets' answers for " +
+                   core::to_iso(day));
   }
 
+  if (before_write) {
+    before_write();
+  }
   const auto now = m_env.clock.now_kst();
   store::Database::Transaction txn(m_env.db);
-  const auto rows = m_prices.replace_day(day, prices, indices, warnings, now);
+  bool staged = false;
+  if (m_staging) {
+    const auto mark = m_jobs.job(k_job).last_success_date;
+    staged = !mark || day > *mark;
+  }
+  const auto rows =
+      m_prices.replace_day(day, prices, indices, warnings, now,
+                           staged ? store::PriceTable::staging : store::PriceTable::daily_prices);
   m_jobs.apply(k_job, day, state::DayEvent::succeed, now, {}, rows);
   advance_daily_mark(m_env);
   for (const auto& key : {"ingest_day_failed:" + core::to_iso(day),
@@ -174,7 +208,34 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     m_alerts.resolve(key, now);
   }
   txn.commit();
+  if (staged) {
+    ++m_staged;
+  }
+  m_last_day = day;
+  m_last_counts.clear();
+  for (const auto& r : prices) {
+    ++m_last_counts[r.market.value_or(market::Market::kospi)];
+  }
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
+}
+
+std::int64_t DayIngestor::merge_staged() {
+  m_staged = 0;
+  return merge_staged_prices(m_env);
+}
+
+std::int64_t merge_staged_prices(JobEnv env) {
+  store::PriceStore prices(env.db);
+  if (!prices.first_staged_session()) {
+    return 0;
+  }
+  store::Database::Transaction txn(env.db);
+  const auto moved = prices.merge_staged();
+  const auto mark = advance_daily_mark(env);
+  txn.commit();
+  spdlog::debug("merged {} staged price rows into daily_prices; mark {}", moved,
+                mark ? core::to_iso(*mark) : std::string("none"));
+  return moved;
 }
 
 std::optional<core::Date> advance_daily_mark(JobEnv env) {
@@ -189,13 +250,17 @@ std::optional<core::Date> advance_daily_mark(JobEnv env) {
   if (!first) {
     return mark;
   }
+  // A staged session is complete but not yet in daily_prices, which is all that the readers
+  // outside the ingest lock (hourly_analysis, export, digest) see: the mark waits for the merge.
+  const auto staged = store::PriceStore(env.db).first_staged_session();
   // Days with a state from `first` on; the walk stops at the first session without a state
   // (not worked on yet) or the first incomplete one.
   const auto rows = jobs.days(store::k_job_daily_update, *first, core::Date(9999, 12, 31));
   std::vector<state::SessionState> following;
   std::optional<core::Date> expected = *first;
   for (const auto& r : rows) {
-    if (!expected || r.date != *expected || r.state != state::DayState::succeeded) {
+    if (!expected || r.date != *expected || r.state != state::DayState::succeeded ||
+        (staged && r.date >= *staged)) {
       break;
     }
     following.push_back({r.date, r.state});

@@ -34,6 +34,30 @@ IngestWriteTuning::~IngestWriteTuning() {
   }
 }
 
+StagingScope::StagingScope(DayIngestor& ingestor, bool on) : m_ingestor(ingestor), m_on(on) {
+  m_ingestor.set_staging(on);
+}
+
+StagingScope::~StagingScope() {
+  if (!m_on || m_merged) {
+    return;
+  }
+  try {
+    m_ingestor.merge_staged();
+  } catch (const std::exception& e) {
+    spdlog::warn("staged prices not merged yet ({}); the next ingestion run merges them first",
+                 e.what());
+  }
+}
+
+void StagingScope::merge() {
+  m_merged = true;
+  m_ingestor.set_staging(false);
+  if (m_on) {
+    m_ingestor.merge_staged();
+  }
+}
+
 LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_calls,
                        const std::vector<core::Date>& days,
                        const std::map<core::Date, Prefetched>& prefetched,
@@ -43,15 +67,26 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
   static const Prefetched k_none;
   const int total = static_cast<int>(days.size());
   int done = 0;
-  for (const auto& day : days) {
-    if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    const auto& day = days[i];
+    // A prefetched day's first calls are counted already (they were within the budget).
+    if (counts_calls && !ingestor.prepaid(day) && budget.remaining() < ingestor.calls_per_day()) {
       loop.stop_reason = budget.exhausted_message();
       loop.stopped_by_quota = true;
       spdlog::warn("{}: stopping before {}: {}", job, core::to_iso(day), *loop.stop_reason);
       break;
     }
     const auto it = prefetched.find(day);
-    const auto outcome = ingestor.ingest(day, it == prefetched.end() ? k_none : it->second);
+    // The next day downloads while this one is written, when the budget has room for all of
+    // its calls (as the check above would ask of it).
+    const auto ask_next = [&] {
+      if (i + 1 < days.size() && !prefetched.contains(days[i + 1]) &&
+          (!counts_calls || budget.remaining() >= ingestor.calls_per_day())) {
+        ingestor.prefetch(days[i + 1]);
+      }
+    };
+    const auto outcome =
+        ingestor.ingest(day, it == prefetched.end() ? k_none : it->second, ask_next);
     ++done;
     switch (outcome.kind) {
     case DayOutcome::Kind::stored:
@@ -60,6 +95,10 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       loop.warnings += outcome.warnings;
       spdlog::debug("{}: {} stored {} rows ({} warnings)", job, core::to_iso(day), outcome.rows,
                     outcome.warnings);
+      // Keeps the staging table bounded; each merge still writes each ticker's page once.
+      if (ingestor.staged_since_merge() >= k_merge_every_sessions) {
+        ingestor.merge_staged();
+      }
       break;
     case DayOutcome::Kind::waiting:
       loop.waiting.push_back(day);

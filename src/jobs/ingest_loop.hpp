@@ -32,6 +32,36 @@ private:
 inline constexpr int k_ingest_cache_kib = 64 * 1024;
 inline constexpr int k_ingest_wal_pages = 16384;
 
+// The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks enough
+// sessions stages their price rows, and merges them into daily_prices every
+// k_merge_every_sessions sessions and when the run ends, on every path out of it. daily_update's
+// mark (what hourly_analysis waits for) moves only at a merge, so daily_update stages only a long
+// catch-up: up to 4 sessions (a long weekend) the mark still moves session by session.
+// A merge costs least when it is rare (one sort, and each ticker's pages written once), and
+// most into an empty table (then the date index is rebuilt in one pass): a 300-session backfill
+// merges once, at its end; 500 sessions (two years, ~1.4M rows) bound the staging table and the
+// merge's temporary sort for longer ones.
+inline constexpr int k_min_staged_sessions_backfill = 2;
+inline constexpr int k_min_staged_sessions_update = 5;
+inline constexpr int k_merge_every_sessions = 500;
+
+// Turns staging on for `ingestor` (when `on`) for the scope's length; merge() merges what is
+// left staged; the destructor merges too when merge() was not reached (an exception), logging
+// instead of throwing: the next ingestion run merges leftovers first in any case.
+class StagingScope {
+public:
+  StagingScope(DayIngestor& ingestor, bool on);
+  ~StagingScope();
+  StagingScope(const StagingScope&) = delete;
+  StagingScope& operator=(const StagingScope&) = delete;
+  void merge();
+
+private:
+  DayIngestor& m_ingestor;
+  bool m_on;
+  bool m_merged = false;
+};
+
 struct LoopResult {
   std::vector<core::Date> stored;
   std::vector<core::Date> waiting;

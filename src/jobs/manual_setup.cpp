@@ -47,6 +47,9 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   store::JobStore jobs(env.db);
   store::MetaStore meta(env.db);
   auto now = env.clock.now_kst();
+  // Staged sessions left by a killed run (the caller holds the ingest lock) go to daily_prices
+  // before anything is planned.
+  merge_staged_prices(env);
   if (const int recovered = jobs.recover_stale(store::k_job_daily_update, now); recovered > 0) {
     spdlog::warn("manual_setup: {} session(s) left running by a stopped process will be retried",
                  recovered);
@@ -167,8 +170,11 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
   const IngestWriteTuning tuning(env.db);
+  StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_backfill);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, prefetched,
                                 options.progress, k_job);
+  // Before the universe is built: it reads the latest session from daily_prices.
+  staging.merge();
 
   // 4. The universe, from the latest session's stored prices.
   now = env.clock.now_kst();

@@ -223,9 +223,37 @@ ALTER TABLE analysis_results ADD COLUMN f_rel_strength_120 REAL;
 ALTER TABLE analysis_results ADD COLUMN f_zero_volume_days_20 REAL;
 )SQL";
 
-constexpr std::array<Migration, 2> k_migrations = {{
+// Version 3: the staging table of a multi-session ingestion run (docs/PERFORMANCE.md, "The
+// staging table"). The same columns as daily_prices, clustered by session instead of by ticker:
+// a session's transaction appends ~60 pages here instead of dirtying the newest page of every
+// issue in daily_prices. Staged rows are merged into daily_prices by the ingestion run holding
+// the ingest lock (every 500 sessions, at the end of the run, and first thing in the next run
+// after a kill); daily_update's mark never passes a staged session.
+constexpr std::string_view k_v3 = R"SQL(
+CREATE TABLE daily_prices_staging (
+  ticker        TEXT NOT NULL CHECK (length(ticker) = 6),
+  trade_date    TEXT NOT NULL,
+  market        TEXT NOT NULL CHECK (market IN ('KOSPI','KOSDAQ','KONEX')),
+  name          TEXT NOT NULL,
+  open          INTEGER,
+  high          INTEGER,
+  low           INTEGER,
+  close         INTEGER NOT NULL,
+  volume        INTEGER NOT NULL,
+  value         INTEGER NOT NULL,
+  market_cap    INTEGER NOT NULL,
+  listed_shares INTEGER NOT NULL,
+  change        INTEGER,
+  change_rate   REAL,
+  section       TEXT,
+  PRIMARY KEY (trade_date, ticker)
+) WITHOUT ROWID;
+)SQL";
+
+constexpr std::array<Migration, 3> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
+    {3, k_v3},
 }};
 
 } // namespace

@@ -3,28 +3,57 @@
 #include "sqlite_access.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 namespace krxbatch::store {
 
+namespace {
+
+constexpr int k_price_columns = 15;
+// Rows per INSERT statement: one statement step per row costs more than the row itself (cursor
+// set-up, statement journal); 64 rows × 15 = 960 parameters, far below SQLite's limit.
+constexpr int k_rows_per_insert = 64;
+
+std::string insert_prices_sql(std::string_view table, int rows) {
+  std::string sql = "INSERT INTO " + std::string(table) +
+                    " (ticker, trade_date, market, name, open, high, low, close, volume, value, "
+                    "market_cap, listed_shares, change, change_rate, section) VALUES ";
+  for (int r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (int c = 0; c < k_price_columns; ++c) {
+      sql += c == 0 ? "?" : ", ?";
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
+} // namespace
+
 struct PriceStore::Statements {
   explicit Statements(SQLite::Database& db)
       : delete_prices(db, "DELETE FROM daily_prices WHERE trade_date = ?"),
+        delete_staged(db, "DELETE FROM daily_prices_staging WHERE trade_date = ?"),
         delete_indices(db, "DELETE FROM index_prices WHERE trade_date = ?"),
         delete_quality(db, "DELETE FROM data_quality_issues WHERE trade_date = ?"),
-        insert_price(db, "INSERT INTO daily_prices (ticker, trade_date, market, name, open, "
-                         "high, low, close, volume, value, market_cap, listed_shares, change, "
-                         "change_rate, section) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                         "?10, ?11, ?12, ?13, ?14, ?15)"),
+        insert_price(db, insert_prices_sql("daily_prices", 1)),
+        insert_prices(db, insert_prices_sql("daily_prices", k_rows_per_insert)),
+        insert_staged(db, insert_prices_sql("daily_prices_staging", 1)),
+        insert_staged_batch(db, insert_prices_sql("daily_prices_staging", k_rows_per_insert)),
         insert_index(db, "INSERT INTO index_prices (index_class, index_name, trade_date, open, "
                          "high, low, close, change, change_rate, volume, value, market_cap) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
         insert_quality(db, "INSERT INTO data_quality_issues (trade_date, market, ticker, "
                            "severity, rule, message, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?)") {}
   SQLite::Statement delete_prices;
+  SQLite::Statement delete_staged;
   SQLite::Statement delete_indices;
   SQLite::Statement delete_quality;
   SQLite::Statement insert_price;
+  SQLite::Statement insert_prices; // k_rows_per_insert rows
+  SQLite::Statement insert_staged;
+  SQLite::Statement insert_staged_batch; // k_rows_per_insert rows
   SQLite::Statement insert_index;
   SQLite::Statement insert_quality;
 };
@@ -34,10 +63,27 @@ PriceStore::~PriceStore() = default;
 
 namespace {
 
-void run(SQLite::Statement& st) {
-  st.exec();
-  st.reset();
-  st.clearBindings();
+constexpr int k_merge_cache_kib = 16 * 1024;
+
+// As migration 1 creates it (a test compares the schema after a rebuilding merge).
+constexpr std::string_view k_daily_prices_by_date_ddl =
+    "CREATE INDEX daily_prices_by_date ON daily_prices (trade_date, market)";
+
+// The market's name as a string that lives as long as the process: bound without a copy.
+const std::string& market_name(market::Market m) {
+  static const std::array<std::string, 3> names = {
+      std::string(market::to_string(market::Market::kospi)),
+      std::string(market::to_string(market::Market::kosdaq)),
+      std::string(market::to_string(market::Market::konex))};
+  switch (m) {
+  case market::Market::kospi:
+    return names[0];
+  case market::Market::kosdaq:
+    return names[1];
+  case market::Market::konex:
+    return names[2];
+  }
+  return names[0];
 }
 
 // KRX sends a suspended issue as O/H/L = 0 with volume 0: that is "no trade", not a price.
@@ -49,27 +95,64 @@ std::optional<std::int64_t> price_or_null(const std::optional<std::int64_t>& v,
   return v;
 }
 
+// Binds `r` as the row starting at parameter `first`; `iso` and `r` must outlive the step (no
+// copies are made), and every parameter is bound, so nothing needs clearing between rows.
+void bind_price_row(SQLite::Statement& st, int first, const market::PriceRow& r,
+                    const std::string& iso) {
+  st.bindNoCopy(first, r.ticker);
+  st.bindNoCopy(first + 1, iso);
+  st.bindNoCopy(first + 2, market_name(r.market.value_or(market::Market::kospi)));
+  st.bindNoCopy(first + 3, r.name);
+  bind_opt(st, first + 4, price_or_null(r.open, r));
+  bind_opt(st, first + 5, price_or_null(r.high, r));
+  bind_opt(st, first + 6, price_or_null(r.low, r));
+  bind_opt(st, first + 7, r.close);
+  bind_opt(st, first + 8, r.volume);
+  bind_opt(st, first + 9, r.value);
+  bind_opt(st, first + 10, r.market_cap);
+  bind_opt(st, first + 11, r.listed_shares);
+  bind_opt(st, first + 12, r.change);
+  bind_opt(st, first + 13, r.change_rate);
+  if (r.section) {
+    st.bindNoCopy(first + 14, *r.section);
+  } else {
+    st.bind(first + 14);
+  }
+}
+
+void run(SQLite::Statement& st) {
+  st.exec();
+  st.reset();
+  st.clearBindings();
+}
+
 } // namespace
 
 std::int64_t
 PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow> prices,
                         std::span<const market::IndexRow> indices,
                         std::span<const std::pair<market::Market, market::Finding>> warnings,
-                        const core::KstTime& now) {
+                        const core::KstTime& now, PriceTable table) {
   return guarded(m_db, "storing " + core::to_iso(day), [&] {
     if (!m_st) {
       m_st = std::make_unique<Statements>(m_db.impl().db);
     }
     auto& st = *m_st;
     const auto iso = core::to_iso(day);
-    for (auto* del : {&st.delete_prices, &st.delete_indices, &st.delete_quality}) {
+    // The day leaves both tables, whichever one its new rows go to: a reload of a staged day
+    // replaces it, and a day is never in both.
+    for (auto* del :
+         {&st.delete_prices, &st.delete_staged, &st.delete_indices, &st.delete_quality}) {
       del->bind(1, iso);
       run(*del);
     }
     std::int64_t written = 0;
-    auto& ins = st.insert_price;
+    const bool staging = table == PriceTable::staging;
+    auto& one = staging ? st.insert_staged : st.insert_price;
+    auto& batch = staging ? st.insert_staged_batch : st.insert_prices;
     // In key order: each insert then lands just after the previous one's position in the
-    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name).
+    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); in
+    // the staging table, clustered by (trade_date, ticker), ticker order is key order too.
     std::vector<const market::PriceRow*> by_ticker;
     by_ticker.reserve(prices.size());
     for (const auto& r : prices) {
@@ -77,26 +160,20 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     }
     std::sort(by_ticker.begin(), by_ticker.end(),
               [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
-    for (const auto* row : by_ticker) {
-      const auto& r = *row;
-      ins.bind(1, r.ticker);
-      ins.bind(2, iso);
-      ins.bind(3, std::string(market::to_string(r.market.value_or(market::Market::kospi))));
-      ins.bind(4, r.name);
-      bind_opt(ins, 5, price_or_null(r.open, r));
-      bind_opt(ins, 6, price_or_null(r.high, r));
-      bind_opt(ins, 7, price_or_null(r.low, r));
-      bind_opt(ins, 8, r.close);
-      bind_opt(ins, 9, r.volume);
-      bind_opt(ins, 10, r.value);
-      bind_opt(ins, 11, r.market_cap);
-      bind_opt(ins, 12, r.listed_shares);
-      bind_opt(ins, 13, r.change);
-      bind_opt(ins, 14, r.change_rate);
-      bind_opt(ins, 15, r.section);
-      run(ins);
-      ++written;
+    std::size_t next = 0;
+    for (; next + k_rows_per_insert <= by_ticker.size(); next += k_rows_per_insert) {
+      for (int i = 0; i < k_rows_per_insert; ++i) {
+        bind_price_row(batch, 1 + i * k_price_columns, *by_ticker[next + i], iso);
+      }
+      batch.exec();
+      batch.reset();
     }
+    for (; next < by_ticker.size(); ++next) {
+      bind_price_row(one, 1, *by_ticker[next], iso);
+      one.exec();
+      one.reset();
+    }
+    written += static_cast<std::int64_t>(by_ticker.size());
     auto& idx = st.insert_index;
     for (const auto& r : indices) {
       idx.bind(1, r.index_class);
@@ -136,8 +213,12 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
 
 std::size_t PriceStore::row_count(const core::Date& day, market::Market m) const {
   return guarded(m_db, "counting prices", [&] {
+    // Staged rows count: validation compares a session with the previous one, which may still
+    // be staged during a backfill.
     SQLite::Statement st(m_db.impl().db,
-                         "SELECT count(*) FROM daily_prices WHERE trade_date = ? AND market = ?");
+                         "SELECT (SELECT count(*) FROM daily_prices WHERE trade_date = ?1 AND "
+                         "market = ?2) + (SELECT count(*) FROM daily_prices_staging WHERE "
+                         "trade_date = ?1 AND market = ?2)");
     st.bind(1, core::to_iso(day));
     st.bind(2, std::string(market::to_string(m)));
     st.executeStep();
@@ -150,7 +231,8 @@ std::vector<core::Date> PriceStore::stored_sessions(const core::Date& from,
   return guarded(m_db, "reading stored sessions", [&] {
     SQLite::Statement st(m_db.impl().db,
                          "SELECT DISTINCT trade_date FROM daily_prices WHERE trade_date "
-                         "BETWEEN ? AND ? ORDER BY trade_date");
+                         "BETWEEN ?1 AND ?2 UNION SELECT DISTINCT trade_date FROM "
+                         "daily_prices_staging WHERE trade_date BETWEEN ?1 AND ?2 ORDER BY 1");
     st.bind(1, core::to_iso(from));
     st.bind(2, core::to_iso(to));
     std::vector<core::Date> out;
@@ -167,8 +249,11 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
                                                    std::span<const market::Market> markets) const {
   return guarded(m_db, "reading stored sessions", [&] {
     // One index-only pass over (trade_date, market).
-    SQLite::Statement st(m_db.impl().db, "SELECT DISTINCT trade_date, market FROM daily_prices "
-                                         "WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date");
+    // Staged sessions are stored sessions (the ingestion planner must not fetch them again).
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT DISTINCT trade_date, market FROM daily_prices WHERE trade_date "
+                         "BETWEEN ?1 AND ?2 UNION SELECT DISTINCT trade_date, market FROM "
+                         "daily_prices_staging WHERE trade_date BETWEEN ?1 AND ?2 ORDER BY 1");
     st.bind(1, core::to_iso(from));
     st.bind(2, core::to_iso(to));
     std::map<core::Date, std::size_t> found;
@@ -186,6 +271,60 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
       }
     }
     return out;
+  });
+}
+
+std::int64_t PriceStore::merge_staged() {
+  return guarded(m_db, "merging staged prices into daily_prices", [&] {
+    auto& db = m_db.impl().db;
+    // daily_prices_by_date takes each merged row at a scattered position (the merge walks
+    // ticker by ticker); rebuilding it in one sorted pass is cheaper once the batch is about
+    // half the table or more (a backfill into an empty table above all). The transaction
+    // around the merge covers the DROP and the CREATE: a kill leaves the old index.
+    // The sort the merge needs keeps up to the page cache's size in memory: the ingestion's
+    // large cache would take peak memory over 150 MB on a full-market backfill, for no gain
+    // (the merge reads and writes each page once).
+    const auto cache = db.execAndGet("PRAGMA cache_size").getInt64();
+    db.exec("PRAGMA cache_size = -" + std::to_string(k_merge_cache_kib));
+    struct RestoreCache {
+      SQLite::Database& db;
+      std::int64_t size;
+      ~RestoreCache() {
+        try {
+          db.exec("PRAGMA cache_size = " + std::to_string(size));
+        } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+          // The connection keeps the smaller cache: slower, never wrong.
+        }
+      }
+    } restore{db, cache};
+    const auto staged = db.execAndGet("SELECT count(*) FROM daily_prices_staging").getInt64();
+    const auto existing = db.execAndGet("SELECT count(*) FROM daily_prices").getInt64();
+    const bool rebuild = staged * 2 >= existing;
+    if (rebuild) {
+      db.exec("DROP INDEX daily_prices_by_date");
+    }
+    // In daily_prices' key order: each ticker's newest leaf page is written once for the
+    // whole batch, however many sessions it holds.
+    const auto n = db.exec(
+        "INSERT INTO daily_prices (ticker, trade_date, market, name, open, high, low, close, "
+        "volume, value, market_cap, listed_shares, change, change_rate, section) SELECT ticker, "
+        "trade_date, market, name, open, high, low, close, volume, value, market_cap, "
+        "listed_shares, change, change_rate, section FROM daily_prices_staging ORDER BY ticker, "
+        "trade_date");
+    if (rebuild) {
+      db.exec(std::string(k_daily_prices_by_date_ddl));
+    }
+    db.exec("DELETE FROM daily_prices_staging");
+    return static_cast<std::int64_t>(n);
+  });
+}
+
+std::optional<core::Date> PriceStore::first_staged_session() const {
+  return guarded(m_db, "reading staged sessions", [&] {
+    SQLite::Statement st(m_db.impl().db, "SELECT min(trade_date) FROM daily_prices_staging");
+    st.executeStep();
+    const auto c = st.getColumn(0);
+    return c.isNull() ? std::nullopt : core::parse_iso_date(c.getString());
   });
 }
 

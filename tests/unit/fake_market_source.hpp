@@ -103,14 +103,31 @@ public:
 
   std::string describe() const override { return "fake market"; }
   bool counts_calls() const override { return true; }
+  // As OpenApiSource does: each call is counted when asked for, the later call of it is not.
+  void prefetch(const core::Date& day, std::span<const fetch::Endpoint> endpoints) override {
+    for (const auto e : endpoints) {
+      if (m_prepaid.contains({e, day})) {
+        continue;
+      }
+      if (m_budget != nullptr && !m_budget->try_consume()) {
+        return;
+      }
+      m_prepaid.insert({e, day});
+      events.push_back("ahead " + std::string(fetch::api_id(e)) + " " + core::to_iso(day));
+    }
+  }
+  // "ahead <api> <day>" for each prefetched call and "<api> <day>" for each call, in order.
+  std::vector<std::string> events;
 
 private:
   std::optional<core::Failure<fetch::FailureKind>> call(fetch::Endpoint e, const core::Date& day) {
-    if (m_budget != nullptr && !m_budget->try_consume()) {
+    const bool prepaid = m_prepaid.erase({e, day}) > 0;
+    if (!prepaid && m_budget != nullptr && !m_budget->try_consume()) {
       return core::Failure<fetch::FailureKind>{fetch::FailureKind::quota_exhausted,
                                                m_budget->exhausted_message()};
     }
     m_calls.push_back({e, day});
+    events.push_back(std::string(fetch::api_id(e)) + " " + core::to_iso(day));
     const auto it = m_failures.find({e, day});
     if (it == m_failures.end() || it->second.second == 0) {
       return std::nullopt;
@@ -127,6 +144,7 @@ private:
   std::optional<core::Date> m_published_until;
   std::map<std::pair<fetch::Endpoint, core::Date>, std::pair<fetch::FailureKind, int>> m_failures;
   std::vector<Call> m_calls;
+  std::set<std::pair<fetch::Endpoint, core::Date>> m_prepaid;
   fetch::CallBudget* m_budget = nullptr;
   std::int64_t m_shift = 0;
 };

@@ -370,3 +370,45 @@ TEST_SUITE("fetch.open_api_source") {
     CHECK(util::redact("x" + k_key) == "x***"); // and the key is registered for redaction
   }
 }
+
+TEST_SUITE("fetch.open_api_source.prefetch") {
+  TEST_CASE("a prefetched call is counted when it is asked for, once") {
+    Harness h({http(200, k_rows)});
+    const std::vector<Endpoint> both = {Endpoint::kospi_stocks, Endpoint::kosdaq_stocks};
+    h.source->prefetch(k_day, both);
+    CHECK(h.budget.used == 2);
+    h.source->prefetch(k_day, both); // asked already
+    CHECK(h.budget.used == 2);
+    REQUIRE(h.kospi().ok());
+    REQUIRE(h.source->stocks(Endpoint::kosdaq_stocks, k_day).ok());
+    CHECK(h.budget.used == 2);
+    // Taken: the same call again is a new call, counted again.
+    REQUIRE(h.kospi().ok());
+    CHECK(h.budget.used == 3);
+    CHECK(h.http->urls.size() == 3);
+  }
+
+  TEST_CASE("a prefetched call's retries are counted as usual") {
+    Harness h({http(500, "busy"), http(200, k_rows)});
+    const std::vector<Endpoint> one = {Endpoint::kospi_stocks};
+    h.source->prefetch(k_day, one);
+    REQUIRE(h.kospi().ok());
+    CHECK(h.http->urls.size() == 2);
+    CHECK(h.budget.used == 2);
+  }
+
+  TEST_CASE("prefetching stops at the first call the budget refuses, and that call is refused "
+            "again when it is made") {
+    Harness h({http(200, k_rows)}, 1);
+    const std::vector<Endpoint> both = {Endpoint::kospi_stocks, Endpoint::kosdaq_stocks};
+    h.source->prefetch(k_day, both);
+    CHECK(h.budget.used == 1);
+    CHECK(h.budget.refusals == 1);
+    REQUIRE(h.kospi().ok());
+    const auto kosdaq = h.source->stocks(Endpoint::kosdaq_stocks, k_day);
+    REQUIRE_FALSE(kosdaq.ok());
+    CHECK(kosdaq.failure().kind == FailureKind::quota_exhausted);
+    CHECK(contains(kosdaq.failure().message, "not called"));
+    CHECK(h.http->urls.size() == 1);
+  }
+}

@@ -1,10 +1,12 @@
 #include "krxbatch/jobs/daily_update.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
+#include "krxbatch/store/digest.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
 #include "fake_market_source.hpp"
+#include "store/sqlite_access.hpp"
 #include "support.hpp"
 
 #include <doctest/doctest.h>
@@ -315,5 +317,202 @@ TEST_SUITE("jobs.daily_update") {
                                                    Date(2024, 6, 28), Date(2024, 7, 1)});
     CHECK(f.mark() == Date(2024, 6, 28));
     CHECK(store::PriceStore(f.db).row_count(Date(2024, 6, 27), market::Market::kosdaq) == 10);
+  }
+}
+
+// The staging table (docs/PERFORMANCE.md, "The staging table"): a multi-session run stages its
+// sessions' price rows and merges them into daily_prices; a killed run's staged sessions are
+// merged first by the next run.
+TEST_SUITE("jobs.staging") {
+  namespace {
+
+  std::int64_t count(store::Database& db, const std::string& sql) {
+    return db.impl().db.execAndGet(sql).getInt64();
+  }
+
+  // What a manual_setup of `days` sessions killed after its first `staged` sessions leaves:
+  // those sessions committed (rows in the staging table, `succeeded`), no merge.
+  void stage_like_a_killed_backfill(Fixture& f, int days, int staged) {
+    const auto window = test::real_calendar().business_days(
+        test::real_calendar().business_day_back(Date(2024, 6, 28), days - 1), Date(2024, 6, 28));
+    store::MetaStore(f.db).set(jobs::k_meta_history_start, core::to_iso(window.front()));
+    jobs::DayIngestor ingestor(f.env, f.source, f.settings, 0);
+    ingestor.set_staging(true);
+    for (int i = 0; i < staged; ++i) {
+      REQUIRE(ingestor.ingest(window[static_cast<std::size_t>(i)]).kind ==
+              jobs::DayOutcome::Kind::stored);
+    }
+  }
+
+  } // namespace
+
+  TEST_CASE("a killed backfill's staged sessions are merged first by the next run, and the result "
+            "equals an uninterrupted run") {
+    Fixture reference;
+    REQUIRE(reference.setup(20).exit_code == core::ExitCode::ok);
+    CHECK(count(reference.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+
+    Fixture f;
+    stage_like_a_killed_backfill(f, 20, 9);
+    CHECK(count(f.db, "SELECT count(DISTINCT trade_date) FROM daily_prices_staging") == 9);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices") == 0);
+    // Staged sessions are stored sessions for the planner, but the mark waits for the merge:
+    // readers outside the ingest lock see daily_prices only.
+    CHECK(store::PriceStore(f.db).stored_sessions(Date(2024, 1, 1), Date(2024, 12, 31)).size() ==
+          9);
+    CHECK_FALSE(f.mark());
+
+    f.source.clear_calls();
+    const auto r = f.setup(20);
+    CHECK(r.exit_code == core::ExitCode::ok);
+    const auto called = f.source.days_called();
+    const auto window = sessions(Date(2024, 5, 31), Date(2024, 6, 28));
+    for (std::size_t i = 0; i < window.size(); ++i) {
+      INFO(core::to_iso(window[i]));
+      CHECK(called.contains(window[i]) == (i >= 9)); // the staged sessions are not fetched again
+    }
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    CHECK(count(f.db, "SELECT count(DISTINCT trade_date) FROM daily_prices") == 20);
+    CHECK(f.mark() == Date(2024, 6, 28));
+    CHECK(store::compute_digest(f.db).sha256 == store::compute_digest(reference.db).sha256);
+  }
+
+  TEST_CASE("a daily_update started over staged sessions merges them and moves the mark") {
+    Fixture f;
+    stage_like_a_killed_backfill(f, 20, 20);
+    CHECK_FALSE(f.mark());
+    f.clock.set(test::kst(2024, 6, 28, 20)); // nothing new to fetch
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    CHECK(count(f.db, "SELECT count(DISTINCT trade_date) FROM daily_prices") == 20);
+    CHECK(f.mark() == Date(2024, 6, 28));
+  }
+
+  TEST_CASE("a reload of a staged day replaces it in both tables") {
+    // At the store: the day leaves the staging table whichever table its new rows go to.
+    Fixture f;
+    const Date day(2024, 6, 27);
+    const auto first = f.source.rows_for(Endpoint::kospi_stocks, day);
+    store::PriceStore prices(f.db);
+    prices.replace_day(day, first, {}, {}, f.clock.now_kst(), store::PriceTable::staging);
+    CHECK(prices.row_count(day, market::Market::kospi) == 10);
+    f.source.set_price_shift(7);
+    const auto second = f.source.rows_for(Endpoint::kospi_stocks, day);
+    prices.replace_day(day, second, {}, {}, f.clock.now_kst());
+    CHECK(prices.row_count(day, market::Market::kospi) == 10);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    prices.replace_day(day, first, {}, {}, f.clock.now_kst(), store::PriceTable::staging);
+    CHECK(prices.row_count(day, market::Market::kospi) == 10);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices") == 0);
+
+    // Through the job: `daily_update --from D --to D` over a staged D.
+    Fixture g;
+    stage_like_a_killed_backfill(g, 20, 20);
+    g.source.set_price_shift(7);
+    jobs::DailyUpdateOptions o;
+    o.from = day;
+    o.to = day;
+    REQUIRE(g.daily(o).exit_code == core::ExitCode::ok);
+    CHECK(count(g.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    CHECK(count(g.db, "SELECT count(*) FROM daily_prices WHERE trade_date = '2024-06-27'") == 20);
+    std::int64_t served = 0;
+    for (auto e : {Endpoint::kospi_stocks, Endpoint::kosdaq_stocks}) {
+      for (const auto& row : g.source.rows_for(e, day)) {
+        served += *row.close;
+      }
+    }
+    CHECK(count(g.db, "SELECT sum(close) FROM daily_prices WHERE trade_date = '2024-06-27'") ==
+          served);
+  }
+
+  TEST_CASE("validation compares a session with the previous one while it is still staged") {
+    Fixture f;
+    const Date previous(2024, 6, 27);
+    // The previous session had 25 issues per market; the next answers 10 (a partial answer).
+    test::FakeMarketSource bigger{25};
+    std::vector<market::PriceRow> rows = bigger.rows_for(Endpoint::kospi_stocks, previous);
+    const auto kosdaq = bigger.rows_for(Endpoint::kosdaq_stocks, previous);
+    rows.insert(rows.end(), kosdaq.begin(), kosdaq.end());
+    store::PriceStore(f.db).replace_day(previous, rows, {}, {}, f.clock.now_kst(),
+                                        store::PriceTable::staging);
+    jobs::DayIngestor ingestor(f.env, f.source, f.settings, 0);
+    ingestor.set_staging(true);
+    const auto out = ingestor.ingest(Date(2024, 6, 28));
+    CHECK(out.kind == jobs::DayOutcome::Kind::failed);
+    CHECK(out.message.find("previous session had 25") != std::string::npos);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging WHERE trade_date = "
+                      "'2024-06-28'") == 0);
+  }
+}
+
+TEST_SUITE("jobs.prefetch") {
+  namespace {
+  // The four calls of `day`, as FakeMarketSource's events name them.
+  std::vector<std::string> calls_of(const Date& day, const std::string& prefix = "") {
+    std::vector<std::string> out;
+    for (const auto* api : {"stk_bydd_trd", "ksq_bydd_trd", "kospi_dd_trd", "kosdaq_dd_trd"}) {
+      out.push_back(prefix + api + " " + core::to_iso(day));
+    }
+    return out;
+  }
+
+  // A fixture whose daily_update has the three sessions 2024-07-01..03 to walk.
+  struct ThreeSessions : Fixture {
+    ThreeSessions() {
+      REQUIRE(setup(5).exit_code == core::ExitCode::ok);
+      source.publish_until(Date(2024, 7, 3));
+      clock.set(test::kst(2024, 7, 3, 20));
+      source.events.clear();
+    }
+  };
+  } // namespace
+
+  TEST_CASE("each session's calls are asked for ahead, once the previous session is in hand, "
+            "and counted once") {
+    ThreeSessions f;
+    const auto before = f.budget.used_today();
+    REQUIRE(f.daily().exit_code == core::ExitCode::ok);
+    std::vector<std::string> expected = calls_of(Date(2024, 7, 1));
+    for (const auto& day : {Date(2024, 7, 2), Date(2024, 7, 3)}) {
+      for (const auto& e : calls_of(day, "ahead ")) {
+        expected.push_back(e);
+      }
+      for (const auto& e : calls_of(day)) {
+        expected.push_back(e);
+      }
+    }
+    // Nothing is asked past the last session.
+    CHECK(f.source.events == expected);
+    CHECK(f.budget.used_today() - before == 12);
+    CHECK(f.mark() == Date(2024, 7, 3));
+  }
+
+  TEST_CASE("a session that failed does not ask for the next one, which is then called as usual") {
+    ThreeSessions f;
+    f.source.fail(Endpoint::kospi_stocks, Date(2024, 7, 2), fetch::FailureKind::server_error);
+    const auto r = f.daily();
+    CHECK(r.exit_code == core::ExitCode::failed);
+    for (const auto& e : calls_of(Date(2024, 7, 3), "ahead ")) {
+      CHECK(std::find(f.source.events.begin(), f.source.events.end(), e) == f.source.events.end());
+    }
+    CHECK(f.day_state(Date(2024, 7, 3)) == DayState::succeeded);
+  }
+
+  TEST_CASE("the daily call limit stops the run where it would without asking ahead") {
+    ThreeSessions f;
+    // Room for 10 more calls: two whole sessions; the third is not asked for, ahead or not.
+    jobs::DbCallBudget small(f.db, f.clock, f.budget.used_today() + 10);
+    f.source.set_budget(&small);
+    const auto before = small.used_today();
+    const auto r = jobs::run_daily_update(f.env, f.source, small, f.settings, {});
+    CHECK(r.exit_code == core::ExitCode::ok);
+    CHECK(r.run.outcome == state::RunOutcome::partial);
+    CHECK(small.used_today() - before == 8);
+    CHECK(f.day_state(Date(2024, 7, 2)) == DayState::succeeded);
+    CHECK(f.day_state(Date(2024, 7, 3)) == DayState::pending);
+    for (const auto& e : f.source.events) {
+      CHECK(e.find("2024-07-03") == std::string::npos);
+    }
   }
 }

@@ -5,7 +5,8 @@
 // is the real one. Any HTTP status is an answer, not a failure; failures are transport-level
 // only (the server could not be reached or the answer did not arrive whole). Request header
 // values may be secrets: implementations never log them and never put them in messages.
-// An HttpClient is used from one thread at a time.
+// An HttpClient is used from one thread at a time (BackgroundHttpClient does its requests on a
+// thread of its own, but it too is called from one thread at a time).
 #pragma once
 
 #include "krxbatch/core/result.hpp"
@@ -52,6 +53,13 @@ public:
   // GETs `url` sending `headers`. Returns the response whatever its status, or a transport
   // failure whose message names the host and the cause (never a header value).
   virtual HttpResult get(const std::string& url, std::span<const HttpHeader> headers) = 0;
+  // Asks for `url` ahead of the get() that will want it, where the client can work in the
+  // background (BackgroundHttpClient); the next get() of that URL then returns that answer.
+  // By default nothing happens ahead and that get() does the whole request.
+  virtual void prefetch(const std::string& url, std::span<const HttpHeader> headers) {
+    (void)url;
+    (void)headers;
+  }
 };
 
 } // namespace krxbatch::fetch

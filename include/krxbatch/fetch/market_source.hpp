@@ -12,6 +12,7 @@
 #include "krxbatch/core/result.hpp"
 #include "krxbatch/market/types.hpp"
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,15 @@ public:
   virtual std::string describe() const = 0;
   // Whether calls count against the KRX daily limit (false for replay).
   virtual bool counts_calls() const = 0;
+  // Asks for `day`'s answers of `endpoints` ahead of the stocks()/indices() calls that will
+  // want them, so that they download while the caller works (a no-op by default). A source
+  // that counts calls counts each one here, as it is made, and its first attempt in the
+  // later call is then not counted again; it stops asking at the first call the budget
+  // refuses (that call is then made, and refused, by the later call as usual).
+  virtual void prefetch(const core::Date& day, std::span<const Endpoint> endpoints) {
+    (void)day;
+    (void)endpoints;
+  }
 };
 
 // Decides, before each HTTP attempt, whether one more call to KRX is allowed today. The jobs

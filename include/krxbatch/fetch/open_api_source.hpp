@@ -24,6 +24,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace krxbatch::fetch {
@@ -53,6 +54,7 @@ public:
                                                      const core::Date& day) override;
   std::string describe() const override;
   bool counts_calls() const override { return true; }
+  void prefetch(const core::Date& day, std::span<const Endpoint> endpoints) override;
 
   // The URL of one call (it carries no secret).
   std::string url(Endpoint endpoint, const core::Date& day) const;
@@ -71,6 +73,7 @@ private:
   CallBudget& m_budget;
   RetryPolicy m_retry;
   Sleeper m_sleep;
+  std::set<std::string> m_prepaid; // URLs prefetched and counted, not yet called for
 };
 
 } // namespace krxbatch::fetch

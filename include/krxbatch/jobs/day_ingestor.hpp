@@ -17,6 +17,7 @@
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,10 +45,30 @@ public:
 
   // Ingests `day` (a business day that is not `succeeded`; for a reload the caller applies
   // the `reload` event first). Storage errors propagate as core::Error.
-  DayOutcome ingest(const core::Date& day, const Prefetched& prefetched = {});
+  // `before_write`, when given, runs once the day's answers are all in and valid, just before
+  // its transaction: the loop uses it to ask for the next day's answers (prefetch()), which
+  // then download while this day is written.
+  DayOutcome ingest(const core::Date& day, const Prefetched& prefetched = {},
+                    const std::function<void()>& before_write = {});
+
+  // Asks the source for `day`'s answers ahead of ingest(day) (MarketSource::prefetch), in the
+  // order ingest() calls for them; prepaid(day) is then true: the calls of its first attempts
+  // are counted already.
+  void prefetch(const core::Date& day);
+  bool prepaid(const core::Date& day) const { return m_prepaid_day == day; }
 
   // Number of KRX calls one day needs with these settings.
   int calls_per_day() const;
+
+  // With staging on, a day after daily_update's mark writes its price rows to the staging
+  // table (in the same per-day transaction as its state, DESIGN §5.1); days at or before the
+  // mark (reloads) always go straight to daily_prices, so that every session up to the mark is
+  // in daily_prices at every instant (what readers outside the ingest lock rely on).
+  void set_staging(bool on) { m_staging = on; }
+  // Sessions staged since the last merge_staged().
+  int staged_since_merge() const { return m_staged; }
+  // merge_staged_prices(); resets staged_since_merge().
+  std::int64_t merge_staged();
 
 private:
   DayOutcome finish_failed(const core::Date& day, DayOutcome outcome);
@@ -60,10 +81,23 @@ private:
   store::JobStore m_jobs;
   store::PriceStore m_prices;
   store::AlertStore m_alerts;
+  bool m_staging = false;
+  int m_staged = 0;
+  std::optional<core::Date> m_prepaid_day;
+  // Rows per market of the last day this ingestor stored (the next day's validation compares
+  // its count with them).
+  std::optional<core::Date> m_last_day;
+  std::map<market::Market, std::size_t> m_last_counts;
 };
 
+// Merges the staging table into daily_prices and moves daily_update's mark over the sessions
+// that were staged, in one transaction. Call only while holding the ingest lock. A no-op
+// (no transaction) when nothing is staged. Returns the number of price rows moved.
+std::int64_t merge_staged_prices(JobEnv env);
+
 // Moves daily_update's mark over the contiguous complete sessions that follow it (or that
-// start the stored history when there is no mark). Call inside the day's transaction.
+// start the stored history when there is no mark), stopping before the oldest session whose
+// rows are still in the staging table. Call inside the day's transaction.
 // Returns the mark after the call.
 std::optional<core::Date> advance_daily_mark(JobEnv env);
 

@@ -31,6 +31,12 @@ struct QualityIssue {
   std::string detected_at;
 };
 
+// Where replace_day writes a session's price rows. `staging` is daily_prices_staging, clustered
+// by (trade_date, ticker): a multi-session ingestion run appends each session there (~60 pages)
+// and merges the batch into daily_prices with merge_staged(), which writes each ticker's newest
+// page once per batch instead of once per session (docs/PERFORMANCE.md, "The staging table").
+enum class PriceTable { daily_prices, staging };
+
 class PriceStore {
 public:
   explicit PriceStore(Database& db);
@@ -41,11 +47,21 @@ public:
   // Replaces everything stored for `day` (prices of every market, index prices, quality
   // issues) with the given rows and findings. Returns the number of price and index rows
   // written. Precondition: rows are validated and all carry trade_date == day.
+  // The day's price rows are deleted from both daily_prices and the staging table, then the
+  // new ones go to `table`; index prices and quality issues always go to their tables.
   std::int64_t replace_day(const core::Date& day, std::span<const market::PriceRow> prices,
                            std::span<const market::IndexRow> indices,
                            std::span<const std::pair<market::Market, market::Finding>> warnings,
-                           const core::KstTime& now);
+                           const core::KstTime& now, PriceTable table = PriceTable::daily_prices);
 
+  // Moves every staged price row into daily_prices and empties the staging table, inside the
+  // caller's transaction. Returns the number of rows moved.
+  std::int64_t merge_staged();
+  // The oldest session with staged rows, if any.
+  std::optional<core::Date> first_staged_session() const;
+
+  // The three readers below see daily_prices and the staging table together: the ingestion
+  // planner and validation must see a session as soon as its transaction commits.
   // Number of price rows stored for `market` on `day` (0 when none).
   std::size_t row_count(const core::Date& day, market::Market market) const;
   // The sessions that have at least one price row, in [from, to], ascending.

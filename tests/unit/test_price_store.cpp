@@ -1,0 +1,221 @@
+// PriceStore's write paths: rows go in as multi-row INSERTs (k_rows_per_insert at a time, the
+// rest one by one), to daily_prices or to the staging table, and a merge moves staged rows into
+// daily_prices, rebuilding daily_prices_by_date when the batch is large against the table.
+#include "krxbatch/store/database.hpp"
+#include "krxbatch/store/price_store.hpp"
+
+#include "store/sqlite_access.hpp"
+#include "support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace krxbatch;
+using core::Date;
+
+namespace {
+
+const core::KstTime k_now(Date(2024, 6, 28), boost::posix_time::hours(19));
+
+// Row i of a session: every column differs from row to row and from column to column, and the
+// optional columns are missing on some rows, so that a parameter bound at the wrong offset or
+// left over from the previous row shows.
+market::PriceRow row(int i, const Date& day) {
+  market::PriceRow r;
+  r.trade_date = day;
+  const auto digits = std::to_string(100 + i * 7);
+  r.ticker = std::string(6 - digits.size(), '0') + digits;
+  r.name = "issue " + std::to_string(i);
+  r.market = i % 3 == 0 ? market::Market::kosdaq : market::Market::kospi;
+  const std::int64_t base = 1000 + i * 10 + day.day();
+  r.close = base;
+  r.volume = i % 5 == 0 ? 0 : 100 + i;
+  r.open = i % 5 == 0 ? std::optional<std::int64_t>(0) : std::optional(base - 1);
+  r.high = i % 5 == 0 ? std::optional<std::int64_t>(0) : std::optional(base + 2);
+  r.low = i % 5 == 0 ? std::optional<std::int64_t>(0) : std::optional(base - 3);
+  r.value = base * *r.volume;
+  r.listed_shares = 1000 + i;
+  r.market_cap = base * *r.listed_shares;
+  if (i % 4 != 0) {
+    r.change = i - 50;
+    r.change_rate = (i - 50) / 10.0;
+  }
+  if (i % 6 != 0) {
+    r.section = "section " + std::to_string(i % 6);
+  }
+  return r;
+}
+
+std::vector<market::PriceRow> session(int n, const Date& day) {
+  std::vector<market::PriceRow> rows;
+  // Newest tickers first: the store sorts by ticker itself.
+  for (int i = n - 1; i >= 0; --i) {
+    rows.push_back(row(i, day));
+  }
+  return rows;
+}
+
+std::string text_or_null(const std::optional<std::string>& v) {
+  return v ? *v : "NULL";
+}
+
+template <typename T>
+std::string num_or_null(const std::optional<T>& v) {
+  if (!v) {
+    return "NULL";
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", *v);
+    return buf;
+  } else {
+    return std::to_string(*v);
+  }
+}
+
+// The row as the table should hold it: O/H/L of a row without trades are NULL.
+std::string expected(const market::PriceRow& r) {
+  const bool traded = r.volume.value_or(0) != 0;
+  return r.ticker + "|" + core::to_iso(r.trade_date) + "|" +
+         std::string(market::to_string(*r.market)) + "|" + r.name + "|" +
+         (traded ? num_or_null(r.open) : "NULL") + "|" + (traded ? num_or_null(r.high) : "NULL") +
+         "|" + (traded ? num_or_null(r.low) : "NULL") + "|" + num_or_null(r.close) + "|" +
+         num_or_null(r.volume) + "|" + num_or_null(r.value) + "|" + num_or_null(r.market_cap) +
+         "|" + num_or_null(r.listed_shares) + "|" + num_or_null(r.change) + "|" +
+         num_or_null(r.change_rate) + "|" + text_or_null(r.section);
+}
+
+std::vector<std::string> stored(store::Database& db, const std::string& table) {
+  SQLite::Statement st(
+      db.impl().db,
+      "SELECT ticker, trade_date, market, name, ifnull(open, 'NULL'), ifnull(high, 'NULL'), "
+      "ifnull(low, 'NULL'), close, volume, value, market_cap, listed_shares, "
+      "ifnull(change, 'NULL'), iif(change_rate IS NULL, 'NULL', printf('%.1f', change_rate)), "
+      "ifnull(section, 'NULL') FROM " +
+          table + " ORDER BY trade_date, ticker");
+  std::vector<std::string> out;
+  while (st.executeStep()) {
+    std::string line;
+    for (int c = 0; c < 15; ++c) {
+      line += (c == 0 ? "" : "|") + st.getColumn(c).getString();
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<std::string> expected_rows(const std::vector<std::vector<market::PriceRow>>& days) {
+  std::vector<std::string> out;
+  for (const auto& rows : days) {
+    std::vector<std::string> day;
+    for (const auto& r : rows) {
+      day.push_back(expected(r));
+    }
+    std::sort(day.begin(), day.end());
+    out.insert(out.end(), day.begin(), day.end());
+  }
+  return out;
+}
+
+void write(store::Database& db, const Date& day, const std::vector<market::PriceRow>& rows,
+           store::PriceTable table) {
+  store::Database::Transaction txn(db);
+  store::PriceStore(db).replace_day(day, rows, {}, {}, k_now, table);
+  txn.commit();
+}
+
+std::string index_sql(store::Database& db) {
+  return db.impl()
+      .db
+      .execAndGet("SELECT ifnull((SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                  "name = 'daily_prices_by_date'), 'missing')")
+      .getString();
+}
+
+} // namespace
+
+TEST_SUITE("store.prices") {
+  TEST_CASE("every column of every row is stored, in batches and one by one") {
+    // Around the batch size: below it, exactly it, one over, and several batches plus a rest.
+    for (const int n : {1, 63, 64, 65, 200}) {
+      for (const auto table : {store::PriceTable::daily_prices, store::PriceTable::staging}) {
+        CAPTURE(n);
+        store::Database db(":memory:");
+        const auto a = session(n, Date(2024, 6, 27));
+        const auto b = session(n, Date(2024, 6, 28));
+        write(db, Date(2024, 6, 27), a, table);
+        write(db, Date(2024, 6, 28), b, table);
+        const std::string name =
+            table == store::PriceTable::staging ? "daily_prices_staging" : "daily_prices";
+        const auto got = stored(db, name);
+        const auto want = expected_rows({a, b});
+        REQUIRE(got.size() == want.size());
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          CHECK(got[i] == want[i]);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("a merge moves every staged row unchanged, whether it rebuilds the date index or "
+            "not") {
+    const Date d1(2024, 6, 26);
+    const Date d2(2024, 6, 27);
+    const Date d3(2024, 6, 28);
+    const auto r1 = session(130, d1);
+    const auto r2 = session(130, d2);
+    const auto r3 = session(130, d3);
+    const auto fresh_index = [] {
+      store::Database fresh(":memory:");
+      return index_sql(fresh);
+    }();
+    REQUIRE(fresh_index != "missing");
+
+    store::Database db(":memory:");
+    // Into an empty table: the batch is the whole table, the index is rebuilt.
+    write(db, d1, r1, store::PriceTable::staging);
+    write(db, d2, r2, store::PriceTable::staging);
+    {
+      store::Database::Transaction txn(db);
+      CHECK(store::PriceStore(db).merge_staged() == 260);
+      txn.commit();
+    }
+    CHECK(index_sql(db) == fresh_index);
+    // A small batch into a larger table: the index is kept and takes the new rows.
+    write(db, d3, r3, store::PriceTable::staging);
+    {
+      store::Database::Transaction txn(db);
+      CHECK(store::PriceStore(db).merge_staged() == 130);
+      txn.commit();
+    }
+    CHECK(index_sql(db) == fresh_index);
+    CHECK(stored(db, "daily_prices") == expected_rows({r1, r2, r3}));
+    CHECK(stored(db, "daily_prices_staging").empty());
+    // The index answers the date queries (it holds every row).
+    CHECK(db.impl()
+              .db
+              .execAndGet("SELECT count(*) FROM daily_prices INDEXED BY daily_prices_by_date "
+                          "WHERE trade_date = '2024-06-28'")
+              .getInt64() == 130);
+    CHECK(db.impl().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  }
+
+  TEST_CASE("a merge that fails leaves the staged rows and the index as they were") {
+    store::Database db(":memory:");
+    const Date day(2024, 6, 27);
+    write(db, day, session(70, day), store::PriceTable::staging);
+    // A row the merge cannot move (a ticker already in daily_prices for that day).
+    write(db, Date(2024, 6, 28), session(1, Date(2024, 6, 28)), store::PriceTable::daily_prices);
+    db.impl().db.exec("UPDATE daily_prices SET trade_date = '2024-06-27'");
+    {
+      store::Database::Transaction txn(db);
+      CHECK_THROWS(store::PriceStore(db).merge_staged());
+    }
+    CHECK(db.impl().db.execAndGet("SELECT count(*) FROM daily_prices_staging").getInt64() == 70);
+    CHECK(db.impl().db.execAndGet("SELECT count(*) FROM daily_prices").getInt64() == 1);
+    store::Database fresh(":memory:");
+    CHECK(index_sql(db) == index_sql(fresh));
+  }
+}
