@@ -163,7 +163,8 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     std::size_t next = 0;
     for (; next + k_rows_per_insert <= by_ticker.size(); next += k_rows_per_insert) {
       for (int i = 0; i < k_rows_per_insert; ++i) {
-        bind_price_row(batch, 1 + i * k_price_columns, *by_ticker[next + i], iso);
+        const auto& row = *by_ticker[next + static_cast<std::size_t>(i)];
+        bind_price_row(batch, 1 + i * k_price_columns, row, iso);
       }
       batch.exec();
       batch.reset();
