@@ -35,12 +35,21 @@ DayIngestor::DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings
     : m_env(env), m_source(source), m_settings(std::move(settings)), m_run_id(run_id),
       m_jobs(env.db), m_prices(env.db), m_alerts(env.db) {}
 
-int DayIngestor::calls_per_day() const {
-  int calls = 0;
-  for (auto m : m_settings.markets) {
-    calls += 1 + (index_endpoint(m) ? 1 : 0);
+std::vector<fetch::Endpoint> DayIngestor::day_endpoints() const {
+  std::vector<fetch::Endpoint> endpoints;
+  for (const auto m : m_settings.markets) {
+    endpoints.push_back(fetch::stock_endpoint(m));
   }
-  return calls;
+  for (const auto m : m_settings.markets) {
+    if (const auto e = index_endpoint(m)) {
+      endpoints.push_back(*e);
+    }
+  }
+  return endpoints;
+}
+
+int DayIngestor::calls_per_day() const {
+  return static_cast<int>(day_endpoints().size());
 }
 
 DayOutcome DayIngestor::finish_failed(const core::Date& day, DayOutcome outcome) {
@@ -75,16 +84,7 @@ DayOutcome DayIngestor::finish_waiting(const core::Date& day, const std::string&
 }
 
 void DayIngestor::prefetch(const core::Date& day) {
-  std::vector<fetch::Endpoint> endpoints;
-  for (const auto m : m_settings.markets) {
-    endpoints.push_back(fetch::stock_endpoint(m));
-  }
-  for (const auto m : m_settings.markets) {
-    if (const auto e = index_endpoint(m)) {
-      endpoints.push_back(*e);
-    }
-  }
-  m_source.prefetch(day, endpoints);
+  m_source.prefetch(day, day_endpoints());
   m_prepaid_day = day;
 }
 

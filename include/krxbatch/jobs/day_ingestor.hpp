@@ -71,6 +71,8 @@ public:
   std::int64_t merge_staged();
 
 private:
+  // A day's calls, in the order ingest() makes them (stocks of each market, then indices).
+  std::vector<fetch::Endpoint> day_endpoints() const;
   DayOutcome finish_failed(const core::Date& day, DayOutcome outcome);
   DayOutcome finish_waiting(const core::Date& day, const std::string& what);
 
