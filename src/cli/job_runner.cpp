@@ -19,6 +19,29 @@
 namespace krxbatch::cli {
 namespace {
 
+// What a job's body threw: kept to be rethrown once the run is recorded, with its one-line text
+// and its exit code (a core::Error's own; anything else is an internal error, exit 1).
+struct Thrown {
+  std::exception_ptr error;
+  std::string text;
+  int exit_code = 0;
+};
+
+// Runs `body`, catching what the job wrapper reports instead of letting it through at once.
+template <typename Body>
+Thrown run_catching(Body&& body) {
+  Thrown thrown;
+  try {
+    body();
+  } catch (const core::Error& e) {
+    thrown = {std::current_exception(), e.what(), static_cast<int>(e.code())};
+  } catch (const std::exception& e) {
+    thrown = {std::current_exception(), std::string("internal error: ") + e.what(),
+              static_cast<int>(core::ExitCode::failed)};
+  }
+  return thrown;
+}
+
 std::string host_name() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
@@ -91,10 +114,8 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   std::optional<std::int64_t> alerts_before;
   std::optional<std::int64_t> run_before;
   jobs::JobResult result;
-  std::exception_ptr error;
-  std::string error_text;
   int exit_code = 0;
-  try {
+  const auto thrown = run_catching([&] {
     auto& db = ctx.database();
     alerts_before = store::AlertStore(db).last_id();
     const auto last = store::JobStore(db).last_run(job);
@@ -106,14 +127,11 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
     } else {
       spdlog::error("{}", result.summary);
     }
-  } catch (const core::Error& e) {
-    error = std::current_exception();
-    error_text = e.what();
-    exit_code = static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    error = std::current_exception();
-    error_text = std::string("internal error: ") + e.what();
-    exit_code = static_cast<int>(core::ExitCode::failed);
+  });
+  const auto& error = thrown.error;
+  const auto& error_text = thrown.text;
+  if (error) {
+    exit_code = thrown.exit_code;
   }
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -187,18 +205,11 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
   attach_log_file(settings, name);
 
   int exit_code = 0;
-  std::exception_ptr error;
-  std::string error_text;
-  try {
-    exit_code = body();
-  } catch (const core::Error& e) {
-    error = std::current_exception();
-    error_text = e.what();
-    exit_code = static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    error = std::current_exception();
-    error_text = std::string("internal error: ") + e.what();
-    exit_code = static_cast<int>(core::ExitCode::failed);
+  const auto thrown = run_catching([&] { exit_code = body(); });
+  const auto& error = thrown.error;
+  const auto& error_text = thrown.text;
+  if (error) {
+    exit_code = thrown.exit_code;
   }
   if (error) {
     util::log_to_files(
