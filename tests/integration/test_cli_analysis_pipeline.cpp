@@ -121,11 +121,15 @@ TEST_SUITE("analysis.end_to_end") {
     IngestEnv env(k_monday_morning);
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "300"}).exit_code == 0);
     env.set_now(k_thursday_morning);
-    // daily_update stores 07-01, then hangs in the fetch of 07-02 until released.
+    // daily_update stores 07-01, then hangs in the fetch of 07-02 until released. 07-02 is
+    // asked for ahead while 07-01 is written: its first answer is a 500, and the retry that
+    // hangs comes after 07-01's commit.
+    env.fake().add_faults(
+        R"({"api":"stk_bydd_trd","date":"2024-07-02","fault":"status","status":500,"times":1})");
     env.fake().add_faults(
         R"({"api":"stk_bydd_trd","date":"2024-07-02","fault":"delay","ms":600000})");
     auto update = env.spawn({"daily_update"});
-    env.fake().wait_for_request("stk_bydd_trd", "20240702");
+    env.fake().wait_for_request("stk_bydd_trd", "20240702", 2);
 
     auto r = env.run({"hourly_analysis"});
     INFO(r.err);

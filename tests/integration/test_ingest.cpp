@@ -147,10 +147,15 @@ TEST_SUITE("ingest.manual_setup") {
     const auto victim = days[days.size() - 60 + 29];
     env.fake().clear_requests(); // the reference run asked for every day already
     const auto victim_bas_dd = victim.substr(0, 4) + victim.substr(5, 2) + victim.substr(8, 2);
+    // The victim's answers are asked for ahead, while the session before it is being written:
+    // its first KOSDAQ answer is a 500, so that the request that hangs is the retry, made once
+    // the session before is committed and the victim is `running`.
+    env.fake().add_faults(R"({"api":"ksq_bydd_trd","date":")" + victim +
+                          R"(","fault":"status","status":500,"times":1})");
     env.fake().add_faults(R"({"api":"ksq_bydd_trd","date":")" + victim +
                           R"(","fault":"delay","ms":600000})");
     auto child = env.spawn({"manual_setup", "--yes", "--days", "60"});
-    env.fake().wait_for_request("ksq_bydd_trd", victim_bas_dd);
+    env.fake().wait_for_request("ksq_bydd_trd", victim_bas_dd, 2);
     child.kill(SIGKILL);
     CHECK(child.wait().signal == SIGKILL);
     env.fake().clear_faults();

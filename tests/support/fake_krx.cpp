@@ -104,21 +104,22 @@ void FakeKrx::release_delays() const {
   control("POST", "/_fake/release");
 }
 
-void FakeKrx::wait_for_request(std::string_view api, std::string_view bas_dd,
+void FakeKrx::wait_for_request(std::string_view api, std::string_view bas_dd, int count,
                                std::chrono::milliseconds timeout) const {
   // Polls the log for an observable condition (the request arrived); the pause between polls
   // only keeps the poll from spinning.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
+    int seen = 0;
     for (const auto& entry : nlohmann::json::parse(requests())) {
-      if (entry.value("api", "") == api && entry.value("basDd", "") == bas_dd) {
+      if (entry.value("api", "") == api && entry.value("basDd", "") == bas_dd && ++seen >= count) {
         return;
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  throw std::runtime_error("fake_krx: no request for " + std::string(api) +
-                           " basDd=" + std::string(bas_dd) + " arrived in time");
+  throw std::runtime_error("fake_krx: not " + std::to_string(count) + " request(s) for " +
+                           std::string(api) + " basDd=" + std::string(bas_dd) + " in time");
 }
 
 ProcessResult FakeKrx::stop() {

@@ -58,10 +58,10 @@ public:
   std::string stats() const;
   // POST /_fake/release: every answer waiting in a `delay` fault is sent now.
   void release_delays() const;
-  // Blocks until the request log holds a request for `api` (e.g. "stk_bydd_trd") on `bas_dd`,
-  // polling the log; throws std::runtime_error after `timeout`. (Requests are logged when they
-  // arrive, before any delay fault.)
-  void wait_for_request(std::string_view api, std::string_view bas_dd,
+  // Blocks until the request log holds `count` requests for `api` (e.g. "stk_bydd_trd") on
+  // `bas_dd`, polling the log; throws std::runtime_error after `timeout`. (Requests are logged
+  // when they arrive, before any delay fault.)
+  void wait_for_request(std::string_view api, std::string_view bas_dd, int count = 1,
                         std::chrono::milliseconds timeout = std::chrono::seconds(120)) const;
 
   // Sends `sig` to the server.
