@@ -250,10 +250,32 @@ CREATE TABLE daily_prices_staging (
 ) WITHOUT ROWID;
 )SQL";
 
-constexpr std::array<Migration, 3> k_migrations = {{
+// Version 4: the staging table holds one packed value per session and market
+// (src/store/staged_rows.hpp) instead of one record per row: a session's transaction writes one
+// value instead of ~2,700 records, and the merge reads the sessions back in ticker order without
+// a sort. Rows staged by version 3 (a run killed before its merge) move to daily_prices here:
+// the next ingestion run moves daily_update's mark over them.
+constexpr std::string_view k_v4 = R"SQL(
+INSERT INTO daily_prices (ticker, trade_date, market, name, open, high, low, close, volume,
+                          value, market_cap, listed_shares, change, change_rate, section)
+SELECT ticker, trade_date, market, name, open, high, low, close, volume, value, market_cap,
+       listed_shares, change, change_rate, section
+FROM daily_prices_staging ORDER BY ticker, trade_date;
+DROP TABLE daily_prices_staging;
+CREATE TABLE daily_prices_staging (
+  trade_date TEXT NOT NULL,
+  market     TEXT NOT NULL CHECK (market IN ('KOSPI','KOSDAQ','KONEX')),
+  row_count  INTEGER NOT NULL CHECK (row_count > 0),
+  rows       BLOB NOT NULL,
+  PRIMARY KEY (trade_date, market)
+);
+)SQL";
+
+constexpr std::array<Migration, 4> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
+    {4, k_v4},
 }};
 
 } // namespace

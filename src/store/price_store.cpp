@@ -1,10 +1,12 @@
 #include "krxbatch/store/price_store.hpp"
 
 #include "sqlite_access.hpp"
+#include "staged_rows.hpp"
 
 #include <algorithm>
 #include <array>
 #include <map>
+#include <queue>
 
 namespace krxbatch::store {
 
@@ -39,8 +41,8 @@ struct PriceStore::Statements {
         delete_quality(db, "DELETE FROM data_quality_issues WHERE trade_date = ?"),
         insert_price(db, insert_prices_sql("daily_prices", 1)),
         insert_prices(db, insert_prices_sql("daily_prices", k_rows_per_insert)),
-        insert_staged(db, insert_prices_sql("daily_prices_staging", 1)),
-        insert_staged_batch(db, insert_prices_sql("daily_prices_staging", k_rows_per_insert)),
+        insert_staged(db, "INSERT INTO daily_prices_staging (trade_date, market, row_count, "
+                          "rows) VALUES (?, ?, ?, ?)"),
         insert_index(db, "INSERT INTO index_prices (index_class, index_name, trade_date, open, "
                          "high, low, close, change, change_rate, volume, value, market_cap) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
@@ -53,7 +55,6 @@ struct PriceStore::Statements {
   SQLite::Statement insert_price;
   SQLite::Statement insert_prices; // k_rows_per_insert rows
   SQLite::Statement insert_staged;
-  SQLite::Statement insert_staged_batch; // k_rows_per_insert rows
   SQLite::Statement insert_index;
   SQLite::Statement insert_quality;
 };
@@ -86,15 +87,6 @@ const std::string& market_name(market::Market m) {
   return names[0];
 }
 
-// KRX sends a suspended issue as O/H/L = 0 with volume 0: that is "no trade", not a price.
-std::optional<std::int64_t> price_or_null(const std::optional<std::int64_t>& v,
-                                          const market::PriceRow& row) {
-  if (v && *v == 0 && row.volume.value_or(0) == 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 // Binds `r` as the row starting at parameter `first`; `iso` and `r` must outlive the step (no
 // copies are made), and every parameter is bound, so nothing needs clearing between rows.
 void bind_price_row(SQLite::Statement& st, int first, const market::PriceRow& r,
@@ -103,9 +95,9 @@ void bind_price_row(SQLite::Statement& st, int first, const market::PriceRow& r,
   st.bindNoCopy(first + 1, iso);
   st.bindNoCopy(first + 2, market_name(r.market.value_or(market::Market::kospi)));
   st.bindNoCopy(first + 3, r.name);
-  bind_opt(st, first + 4, price_or_null(r.open, r));
-  bind_opt(st, first + 5, price_or_null(r.high, r));
-  bind_opt(st, first + 6, price_or_null(r.low, r));
+  bind_opt(st, first + 4, staged::stored_price(r.open, r));
+  bind_opt(st, first + 5, staged::stored_price(r.high, r));
+  bind_opt(st, first + 6, staged::stored_price(r.low, r));
   bind_opt(st, first + 7, r.close);
   bind_opt(st, first + 8, r.volume);
   bind_opt(st, first + 9, r.value);
@@ -124,6 +116,51 @@ void run(SQLite::Statement& st) {
   st.exec();
   st.reset();
   st.clearBindings();
+}
+
+// Inserts `rows` into daily_prices, k_rows_per_insert at a time through `batch`, the rest
+// through `one`.
+void insert_rows(SQLite::Statement& batch, SQLite::Statement& one, const std::string& iso,
+                 std::span<const market::PriceRow* const> rows) {
+  std::size_t next = 0;
+  for (; next + k_rows_per_insert <= rows.size(); next += k_rows_per_insert) {
+    for (int i = 0; i < k_rows_per_insert; ++i) {
+      bind_price_row(batch, 1 + i * k_price_columns, *rows[next + static_cast<std::size_t>(i)],
+                     iso);
+    }
+    batch.exec();
+    batch.reset();
+  }
+  for (; next < rows.size(); ++next) {
+    bind_price_row(one, 1, *rows[next], iso);
+    one.exec();
+    one.reset();
+  }
+}
+
+// One packed value per market (staged_rows.hpp), each in ticker order.
+void stage_rows(SQLite::Statement& insert, const std::string& iso,
+                std::span<const market::PriceRow* const> by_ticker) {
+  std::vector<const market::PriceRow*> rows;
+  rows.reserve(by_ticker.size());
+  for (const auto m : {market::Market::kospi, market::Market::kosdaq, market::Market::konex}) {
+    rows.clear();
+    for (const auto* r : by_ticker) {
+      if (r->market.value_or(market::Market::kospi) == m) {
+        rows.push_back(r);
+      }
+    }
+    if (rows.empty()) {
+      continue;
+    }
+    const auto packed = staged::encode(rows);
+    insert.bindNoCopy(1, iso);
+    insert.bindNoCopy(2, market_name(m));
+    insert.bind(3, static_cast<std::int64_t>(rows.size()));
+    insert.bindNoCopy(4, packed.data(), static_cast<int>(packed.size()));
+    insert.exec();
+    insert.reset();
+  }
 }
 
 } // namespace
@@ -147,12 +184,9 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
       run(*del);
     }
     std::int64_t written = 0;
-    const bool staging = table == PriceTable::staging;
-    auto& one = staging ? st.insert_staged : st.insert_price;
-    auto& batch = staging ? st.insert_staged_batch : st.insert_prices;
     // In key order: each insert then lands just after the previous one's position in the
-    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); in
-    // the staging table, clustered by (trade_date, ticker), ticker order is key order too.
+    // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); a
+    // staged session is packed in ticker order, which the merge relies on.
     std::vector<const market::PriceRow*> by_ticker;
     by_ticker.reserve(prices.size());
     for (const auto& r : prices) {
@@ -160,19 +194,10 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     }
     std::sort(by_ticker.begin(), by_ticker.end(),
               [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
-    std::size_t next = 0;
-    for (; next + k_rows_per_insert <= by_ticker.size(); next += k_rows_per_insert) {
-      for (int i = 0; i < k_rows_per_insert; ++i) {
-        const auto& row = *by_ticker[next + static_cast<std::size_t>(i)];
-        bind_price_row(batch, 1 + i * k_price_columns, row, iso);
-      }
-      batch.exec();
-      batch.reset();
-    }
-    for (; next < by_ticker.size(); ++next) {
-      bind_price_row(one, 1, *by_ticker[next], iso);
-      one.exec();
-      one.reset();
+    if (table == PriceTable::staging) {
+      stage_rows(st.insert_staged, iso, by_ticker);
+    } else {
+      insert_rows(st.insert_prices, st.insert_price, iso, by_ticker);
     }
     written += static_cast<std::int64_t>(by_ticker.size());
     auto& idx = st.insert_index;
@@ -218,8 +243,8 @@ std::size_t PriceStore::row_count(const core::Date& day, market::Market m) const
     // be staged during a backfill.
     SQLite::Statement st(m_db.impl().db,
                          "SELECT (SELECT count(*) FROM daily_prices WHERE trade_date = ?1 AND "
-                         "market = ?2) + (SELECT count(*) FROM daily_prices_staging WHERE "
-                         "trade_date = ?1 AND market = ?2)");
+                         "market = ?2) + ifnull((SELECT row_count FROM daily_prices_staging "
+                         "WHERE trade_date = ?1 AND market = ?2), 0)");
     st.bind(1, core::to_iso(day));
     st.bind(2, std::string(market::to_string(m)));
     st.executeStep();
@@ -275,16 +300,50 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
   });
 }
 
+namespace {
+
+// Binds a staged row as the row starting at parameter `first`; `row`, `iso` and `market` must
+// outlive the step.
+void bind_staged_row(SQLite::Statement& st, int first, const staged::Row& r, const std::string& iso,
+                     const std::string& market) {
+  st.bindNoCopy(first, r.ticker);
+  st.bindNoCopy(first + 1, iso);
+  st.bindNoCopy(first + 2, market);
+  st.bindNoCopy(first + 3, r.name);
+  bind_opt(st, first + 4, r.open);
+  bind_opt(st, first + 5, r.high);
+  bind_opt(st, first + 6, r.low);
+  st.bind(first + 7, r.close);
+  st.bind(first + 8, r.volume);
+  st.bind(first + 9, r.value);
+  st.bind(first + 10, r.market_cap);
+  st.bind(first + 11, r.listed_shares);
+  bind_opt(st, first + 12, r.change);
+  bind_opt(st, first + 13, r.change_rate);
+  if (r.section) {
+    st.bindNoCopy(first + 14, *r.section);
+  } else {
+    st.bind(first + 14);
+  }
+}
+
+// One staged session of one market, as read back for a merge.
+struct StagedRun {
+  std::string iso;
+  const std::string* market;
+  std::string packed;
+};
+
+} // namespace
+
 std::int64_t PriceStore::merge_staged() {
   return guarded(m_db, "merging staged prices into daily_prices", [&] {
+    if (!m_st) {
+      m_st = std::make_unique<Statements>(m_db.impl().db);
+    }
     auto& db = m_db.impl().db;
-    // daily_prices_by_date takes each merged row at a scattered position (the merge walks
-    // ticker by ticker); rebuilding it in one sorted pass is cheaper once the batch is about
-    // half the table or more (a backfill into an empty table above all). The transaction
-    // around the merge covers the DROP and the CREATE: a kill leaves the old index.
-    // The sort the merge needs keeps up to the page cache's size in memory: the ingestion's
-    // large cache would take peak memory over 150 MB on a full-market backfill, for no gain
-    // (the merge reads and writes each page once).
+    // The merge reads and writes each page once: the ingestion's large page cache would only
+    // add to the peak memory, which the staged sessions held in memory already raise.
     const auto cache = db.execAndGet("PRAGMA cache_size").getInt64();
     db.exec("PRAGMA cache_size = -" + std::to_string(k_merge_cache_kib));
     struct RestoreCache {
@@ -298,25 +357,103 @@ std::int64_t PriceStore::merge_staged() {
         }
       }
     } restore{db, cache};
-    const auto staged = db.execAndGet("SELECT count(*) FROM daily_prices_staging").getInt64();
-    const auto existing = db.execAndGet("SELECT count(*) FROM daily_prices").getInt64();
-    const bool rebuild = staged * 2 >= existing;
+
+    std::vector<StagedRun> runs;
+    {
+      SQLite::Statement st(db, "SELECT trade_date, market, rows FROM daily_prices_staging");
+      while (st.executeStep()) {
+        const auto m = market::parse_market(st.getColumn(1).getString());
+        if (!m) {
+          throw staged::damaged("unknown market " + st.getColumn(1).getString());
+        }
+        const auto blob = st.getColumn(2);
+        runs.push_back({st.getColumn(0).getString(), &market_name(*m),
+                        std::string(static_cast<const char*>(blob.getBlob()),
+                                    static_cast<std::size_t>(blob.getBytes()))});
+      }
+    }
+    // Each run is in ticker order: merging them by (ticker, trade_date) yields daily_prices'
+    // key order, so each ticker's newest leaf page is written once for the whole batch,
+    // however many sessions it holds.
+    struct Cursor {
+      staged::Reader reader;
+      staged::Row row;
+      const StagedRun* run;
+    };
+    std::vector<Cursor> cursors;
+    cursors.reserve(runs.size());
+    std::int64_t staged_rows = 0;
+    for (const auto& r : runs) {
+      cursors.push_back({staged::Reader(r.packed), {}, &r});
+      staged_rows += static_cast<std::int64_t>(cursors.back().reader.size());
+    }
+    // daily_prices_by_date takes each merged row at a scattered position (the merge walks
+    // ticker by ticker); rebuilding it in one sorted pass is cheaper once the batch is about
+    // half the table or more (a backfill into an empty table above all). The transaction
+    // around the merge covers the DROP and the CREATE: a kill leaves the old index. Counting
+    // stops past twice the batch: the answer is known by then.
+    const auto existing = db.execAndGet("SELECT count(*) FROM (SELECT 1 FROM daily_prices LIMIT " +
+                                        std::to_string(staged_rows * 2 + 1) + ")")
+                              .getInt64();
+    const bool rebuild = staged_rows * 2 >= existing;
     if (rebuild) {
       db.exec("DROP INDEX daily_prices_by_date");
     }
-    // In daily_prices' key order: each ticker's newest leaf page is written once for the
-    // whole batch, however many sessions it holds.
-    const auto n = db.exec(
-        "INSERT INTO daily_prices (ticker, trade_date, market, name, open, high, low, close, "
-        "volume, value, market_cap, listed_shares, change, change_rate, section) SELECT ticker, "
-        "trade_date, market, name, open, high, low, close, volume, value, market_cap, "
-        "listed_shares, change, change_rate, section FROM daily_prices_staging ORDER BY ticker, "
-        "trade_date");
+    const auto later = [&](std::size_t a, std::size_t b) {
+      const auto& x = cursors[a];
+      const auto& y = cursors[b];
+      if (x.row.ticker != y.row.ticker) {
+        return x.row.ticker > y.row.ticker;
+      }
+      return x.run->iso > y.run->iso;
+    };
+    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> next(later);
+    for (std::size_t i = 0; i < cursors.size(); ++i) {
+      if (cursors[i].reader.next(cursors[i].row)) {
+        next.push(i);
+      }
+    }
+    auto& st = *m_st;
+    std::array<staged::Row, k_rows_per_insert> batch;
+    std::array<const StagedRun*, k_rows_per_insert> batch_run{};
+    std::size_t filled = 0;
+    std::int64_t moved = 0;
+    while (!next.empty()) {
+      const auto i = next.top();
+      next.pop();
+      auto& c = cursors[i];
+      std::swap(batch[filled], c.row);
+      batch_run[filled] = c.run;
+      ++filled;
+      if (c.reader.next(c.row)) {
+        next.push(i);
+      }
+      if (filled == batch.size()) {
+        for (std::size_t k = 0; k < filled; ++k) {
+          bind_staged_row(st.insert_prices, 1 + static_cast<int>(k) * k_price_columns, batch[k],
+                          batch_run[k]->iso, *batch_run[k]->market);
+        }
+        st.insert_prices.exec();
+        st.insert_prices.reset();
+        moved += static_cast<std::int64_t>(filled);
+        filled = 0;
+      }
+    }
+    for (std::size_t k = 0; k < filled; ++k) {
+      bind_staged_row(st.insert_price, 1, batch[k], batch_run[k]->iso, *batch_run[k]->market);
+      st.insert_price.exec();
+      st.insert_price.reset();
+      ++moved;
+    }
+    // The staged sessions (~50 MB for a full-market backfill) are not needed past this point:
+    // letting them go before the index is built keeps them out of the peak.
+    cursors = {};
+    runs = {};
     if (rebuild) {
       db.exec(std::string(k_daily_prices_by_date_ddl));
     }
     db.exec("DELETE FROM daily_prices_staging");
-    return static_cast<std::int64_t>(n);
+    return moved;
   });
 }
 

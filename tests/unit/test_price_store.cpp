@@ -1,9 +1,11 @@
 // PriceStore's write paths: rows go in as multi-row INSERTs (k_rows_per_insert at a time, the
-// rest one by one), to daily_prices or to the staging table, and a merge moves staged rows into
-// daily_prices, rebuilding daily_prices_by_date when the batch is large against the table.
+// rest one by one) to daily_prices, or packed per session and market into the staging table,
+// and a merge moves staged rows into daily_prices (the same batched INSERTs), rebuilding
+// daily_prices_by_date when the batch is large against the table.
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/price_store.hpp"
 
+#include "store/migrations.hpp"
 #include "store/sqlite_access.hpp"
 #include "support.hpp"
 
@@ -126,6 +128,16 @@ void write(store::Database& db, const Date& day, const std::vector<market::Price
   txn.commit();
 }
 
+std::int64_t scalar(store::Database& db, const std::string& sql) {
+  return db.impl().db.execAndGet(sql).getInt64();
+}
+
+void merge(store::Database& db, std::int64_t expected_rows) {
+  store::Database::Transaction txn(db);
+  CHECK(store::PriceStore(db).merge_staged() == expected_rows);
+  txn.commit();
+}
+
 std::string index_sql(store::Database& db) {
   return db.impl()
       .db
@@ -147,9 +159,13 @@ TEST_SUITE("store.prices") {
         const auto b = session(n, Date(2024, 6, 28));
         write(db, Date(2024, 6, 27), a, table);
         write(db, Date(2024, 6, 28), b, table);
-        const std::string name =
-            table == store::PriceTable::staging ? "daily_prices_staging" : "daily_prices";
-        const auto got = stored(db, name);
+        if (table == store::PriceTable::staging) {
+          // Staged: one packed value per session and market, nothing in daily_prices yet.
+          CHECK(scalar(db, "SELECT count(*) FROM daily_prices") == 0);
+          CHECK(scalar(db, "SELECT sum(row_count) FROM daily_prices_staging") == 2 * n);
+          merge(db, 2 * n);
+        }
+        const auto got = stored(db, "daily_prices");
         const auto want = expected_rows({a, b});
         REQUIRE(got.size() == want.size());
         for (std::size_t i = 0; i < got.size(); ++i) {
@@ -177,22 +193,14 @@ TEST_SUITE("store.prices") {
     // Into an empty table: the batch is the whole table, the index is rebuilt.
     write(db, d1, r1, store::PriceTable::staging);
     write(db, d2, r2, store::PriceTable::staging);
-    {
-      store::Database::Transaction txn(db);
-      CHECK(store::PriceStore(db).merge_staged() == 260);
-      txn.commit();
-    }
+    merge(db, 260);
     CHECK(index_sql(db) == fresh_index);
     // A small batch into a larger table: the index is kept and takes the new rows.
     write(db, d3, r3, store::PriceTable::staging);
-    {
-      store::Database::Transaction txn(db);
-      CHECK(store::PriceStore(db).merge_staged() == 130);
-      txn.commit();
-    }
+    merge(db, 130);
     CHECK(index_sql(db) == fresh_index);
     CHECK(stored(db, "daily_prices") == expected_rows({r1, r2, r3}));
-    CHECK(stored(db, "daily_prices_staging").empty());
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices_staging") == 0);
     // The index answers the date queries (it holds every row).
     CHECK(db.impl()
               .db
@@ -213,9 +221,61 @@ TEST_SUITE("store.prices") {
       store::Database::Transaction txn(db);
       CHECK_THROWS(store::PriceStore(db).merge_staged());
     }
-    CHECK(db.impl().db.execAndGet("SELECT count(*) FROM daily_prices_staging").getInt64() == 70);
-    CHECK(db.impl().db.execAndGet("SELECT count(*) FROM daily_prices").getInt64() == 1);
+    CHECK(scalar(db, "SELECT sum(row_count) FROM daily_prices_staging") == 70);
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices") == 1);
     store::Database fresh(":memory:");
     CHECK(index_sql(db) == index_sql(fresh));
+  }
+
+  TEST_CASE("a damaged staged session fails the merge with a message naming the staging table, "
+            "and changes nothing") {
+    store::Database db(":memory:");
+    const Date day(2024, 6, 27);
+    write(db, day, session(70, day), store::PriceTable::staging);
+    write(db, Date(2024, 6, 28), session(70, Date(2024, 6, 28)), store::PriceTable::staging);
+    const auto before = scalar(db, "SELECT sum(length(rows)) FROM daily_prices_staging");
+    db.impl().db.exec("UPDATE daily_prices_staging SET rows = substr(rows, 1, length(rows) - 3) "
+                      "WHERE trade_date = '2024-06-28' AND market = 'KOSDAQ'");
+    {
+      store::Database::Transaction txn(db);
+      try {
+        store::PriceStore(db).merge_staged();
+        FAIL("the merge accepted a truncated session");
+      } catch (const core::Error& e) {
+        CHECK(std::string(e.what()).find("daily_prices_staging is damaged") != std::string::npos);
+        CHECK(std::string(e.what()).find("krxbatch restore") != std::string::npos);
+      }
+    }
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices") == 0);
+    CHECK(scalar(db, "SELECT sum(length(rows)) FROM daily_prices_staging") == before - 3);
+    store::Database fresh(":memory:");
+    CHECK(index_sql(db) == index_sql(fresh));
+  }
+
+  TEST_CASE("rows staged by schema version 3 move to daily_prices when the file is upgraded") {
+    test::TempDir dir;
+    const auto path = dir / "krxbatch.db";
+    const Date day(2024, 6, 27);
+    const auto rows = session(20, day);
+    {
+      // A version-3 file as a killed backfill left it: the row-per-record staging table, with
+      // one session in it.
+      store::Database db(path.string());
+      write(db, day, rows, store::PriceTable::daily_prices);
+      auto& raw = db.impl().db;
+      REQUIRE(store::migrations()[2].version == 3);
+      raw.exec("DROP TABLE daily_prices_staging");
+      raw.exec(std::string(store::migrations()[2].sql));
+      raw.exec("INSERT INTO daily_prices_staging SELECT * FROM daily_prices");
+      raw.exec("DELETE FROM daily_prices");
+      raw.exec("PRAGMA user_version = 3");
+    }
+    store::Database db(path.string());
+    CHECK(db.schema_version() == store::Database::latest_schema_version());
+    CHECK(stored(db, "daily_prices") == expected_rows({rows}));
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    // The new staging table takes packed sessions.
+    write(db, Date(2024, 6, 28), session(20, Date(2024, 6, 28)), store::PriceTable::staging);
+    CHECK(scalar(db, "SELECT sum(row_count) FROM daily_prices_staging") == 20);
   }
 }

@@ -31,10 +31,11 @@ struct QualityIssue {
   std::string detected_at;
 };
 
-// Where replace_day writes a session's price rows. `staging` is daily_prices_staging, clustered
-// by (trade_date, ticker): a multi-session ingestion run appends each session there (~60 pages)
-// and merges the batch into daily_prices with merge_staged(), which writes each ticker's newest
-// page once per batch instead of once per session (docs/PERFORMANCE.md, "The staging table").
+// Where replace_day writes a session's price rows. `staging` is daily_prices_staging, one packed
+// value per session and market: a multi-session ingestion run writes each session there as one
+// value (~80 KB for a market) and merges the batch into daily_prices with merge_staged(), which
+// writes each ticker's newest page once per batch instead of once per session
+// (docs/PERFORMANCE.md, "The staging table").
 enum class PriceTable { daily_prices, staging };
 
 class PriceStore {
@@ -55,7 +56,9 @@ public:
                            const core::KstTime& now, PriceTable table = PriceTable::daily_prices);
 
   // Moves every staged price row into daily_prices and empties the staging table, inside the
-  // caller's transaction. Returns the number of rows moved.
+  // caller's transaction. Returns the number of rows moved. Holds the staged values in memory
+  // while it runs (~50 MB for 300 full-market sessions). Throws core::Error naming the staging
+  // table when a staged value is damaged (nothing is moved).
   std::int64_t merge_staged();
   // The oldest session with staged rows, if any.
   std::optional<core::Date> first_staged_session() const;

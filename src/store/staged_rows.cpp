@@ -1,0 +1,201 @@
+#include "staged_rows.hpp"
+
+#include "krxbatch/core/error.hpp"
+
+#include <bit>
+
+namespace krxbatch::store::staged {
+
+namespace {
+
+constexpr unsigned char k_version = 1;
+
+// Bits of a row's presence byte: which optional columns follow.
+constexpr unsigned k_open = 1U << 0U;
+constexpr unsigned k_high = 1U << 1U;
+constexpr unsigned k_low = 1U << 2U;
+constexpr unsigned k_change = 1U << 3U;
+constexpr unsigned k_change_rate = 1U << 4U;
+constexpr unsigned k_section = 1U << 5U;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80U) {
+    out.push_back(static_cast<char>((v & 0x7FU) | 0x80U));
+    v >>= 7U;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_int(std::string& out, std::int64_t v) {
+  // Zigzag: small negative changes stay one or two bytes.
+  const auto u = static_cast<std::uint64_t>(v);
+  put_varint(out, (u << 1U) ^ (v < 0 ? ~std::uint64_t{0} : std::uint64_t{0}));
+}
+
+void put_text(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+} // namespace
+
+core::Error damaged(std::string_view what) {
+  return core::failure("a staged session in daily_prices_staging is damaged (" + std::string(what) +
+                       "); run `krxbatch verify`, then restore the latest backup with "
+                       "`krxbatch restore FILE` (nothing was changed)");
+}
+
+namespace {
+
+std::uint64_t get_varint(std::string_view& in) {
+  std::uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) {
+      throw damaged("a number runs past the end");
+    }
+    const auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<std::uint64_t>(byte & 0x7FU) << shift;
+    if ((byte & 0x80U) == 0) {
+      return v;
+    }
+  }
+  throw damaged("a number is longer than 64 bits");
+}
+
+std::int64_t get_int(std::string_view& in) {
+  const auto u = get_varint(in);
+  return static_cast<std::int64_t>((u >> 1U) ^ (~(u & 1U) + 1U));
+}
+
+void get_text(std::string_view& in, std::string& out) {
+  const auto n = get_varint(in);
+  if (n > in.size()) {
+    throw damaged("a text runs past the end");
+  }
+  out.assign(in.data(), static_cast<std::size_t>(n));
+  in.remove_prefix(static_cast<std::size_t>(n));
+}
+
+std::int64_t required(const std::optional<std::int64_t>& v, const market::PriceRow& row,
+                      std::string_view column) {
+  if (!v) {
+    throw core::failure("row " + row.ticker + " has no " + std::string(column) +
+                        ", which daily_prices requires; the day was not stored (report this: "
+                        "validation should have rejected the row)");
+  }
+  return *v;
+}
+
+} // namespace
+
+std::optional<std::int64_t> stored_price(const std::optional<std::int64_t>& v,
+                                         const market::PriceRow& row) {
+  if (v && *v == 0 && row.volume.value_or(0) == 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string encode(std::span<const market::PriceRow* const> rows) {
+  std::string out;
+  out.reserve(8 + rows.size() * 64);
+  out.push_back(static_cast<char>(k_version));
+  put_varint(out, rows.size());
+  for (const auto* r : rows) {
+    const auto open = stored_price(r->open, *r);
+    const auto high = stored_price(r->high, *r);
+    const auto low = stored_price(r->low, *r);
+    put_text(out, r->ticker);
+    put_text(out, r->name);
+    unsigned present = 0;
+    present |= open ? k_open : 0U;
+    present |= high ? k_high : 0U;
+    present |= low ? k_low : 0U;
+    present |= r->change ? k_change : 0U;
+    present |= r->change_rate ? k_change_rate : 0U;
+    present |= r->section ? k_section : 0U;
+    out.push_back(static_cast<char>(present));
+    put_int(out, required(r->close, *r, "close"));
+    put_int(out, required(r->volume, *r, "volume"));
+    put_int(out, required(r->value, *r, "value"));
+    put_int(out, required(r->market_cap, *r, "market_cap"));
+    put_int(out, required(r->listed_shares, *r, "listed_shares"));
+    for (const auto* v : {&open, &high, &low, &r->change}) {
+      if (*v) {
+        put_int(out, **v);
+      }
+    }
+    if (r->change_rate) {
+      const auto bits = std::bit_cast<std::uint64_t>(*r->change_rate);
+      for (unsigned i = 0; i < 8; ++i) {
+        out.push_back(static_cast<char>((bits >> (8U * i)) & 0xFFU));
+      }
+    }
+    if (r->section) {
+      put_text(out, *r->section);
+    }
+  }
+  return out;
+}
+
+Reader::Reader(std::string_view blob) : m_rest(blob) {
+  if (m_rest.empty() || static_cast<unsigned char>(m_rest.front()) != k_version) {
+    throw damaged("unknown format version");
+  }
+  m_rest.remove_prefix(1);
+  m_size = static_cast<std::size_t>(get_varint(m_rest));
+}
+
+bool Reader::next(Row& out) {
+  if (m_read == m_size) {
+    if (!m_rest.empty()) {
+      throw damaged("bytes after the last row");
+    }
+    return false;
+  }
+  get_text(m_rest, out.ticker);
+  get_text(m_rest, out.name);
+  if (m_rest.empty()) {
+    throw damaged("a row ends early");
+  }
+  const unsigned present = static_cast<unsigned char>(m_rest.front());
+  m_rest.remove_prefix(1);
+  out.close = get_int(m_rest);
+  out.volume = get_int(m_rest);
+  out.value = get_int(m_rest);
+  out.market_cap = get_int(m_rest);
+  out.listed_shares = get_int(m_rest);
+  const auto optional_int = [&](unsigned bit) {
+    return (present & bit) != 0 ? std::optional(get_int(m_rest)) : std::nullopt;
+  };
+  out.open = optional_int(k_open);
+  out.high = optional_int(k_high);
+  out.low = optional_int(k_low);
+  out.change = optional_int(k_change);
+  if ((present & k_change_rate) != 0) {
+    if (m_rest.size() < 8) {
+      throw damaged("a row ends early");
+    }
+    std::uint64_t bits = 0;
+    for (unsigned i = 0; i < 8; ++i) {
+      bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(m_rest[i])) << (8U * i);
+    }
+    m_rest.remove_prefix(8);
+    out.change_rate = std::bit_cast<double>(bits);
+  } else {
+    out.change_rate.reset();
+  }
+  if ((present & k_section) != 0) {
+    if (!out.section) {
+      out.section.emplace();
+    }
+    get_text(m_rest, *out.section);
+  } else {
+    out.section.reset();
+  }
+  ++m_read;
+  return true;
+}
+
+} // namespace krxbatch::store::staged
