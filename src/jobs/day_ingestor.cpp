@@ -219,13 +219,22 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
 }
 
+bool DayIngestor::merge_due() const {
+  return m_staged >= m_settings.merge_every_sessions ||
+         (m_staged > 0 && m_prices.staged_bytes() >= m_settings.merge_staged_bytes);
+}
+
 std::int64_t DayIngestor::merge_staged() {
   m_staged = 0;
-  return merge_staged_prices(m_env);
+  return merge_staged_prices(m_env, m_prices);
 }
 
 std::int64_t merge_staged_prices(JobEnv env) {
   store::PriceStore prices(env.db);
+  return merge_staged_prices(env, prices);
+}
+
+std::int64_t merge_staged_prices(JobEnv env, store::PriceStore& prices) {
   if (!prices.first_staged_session()) {
     return 0;
   }

@@ -33,17 +33,16 @@ inline constexpr int k_ingest_cache_kib = 64 * 1024;
 inline constexpr int k_ingest_wal_pages = 16384;
 
 // The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks enough
-// sessions stages their price rows, and merges them into daily_prices every
-// k_merge_every_sessions sessions and when the run ends, on every path out of it. daily_update's
+// sessions stages their price rows, and merges them into daily_prices when the staged sessions
+// reach IngestSettings' bound and when the run ends, on every path out of it. daily_update's
 // mark (what hourly_analysis waits for) moves only at a merge, so daily_update stages only a long
 // catch-up: up to 4 sessions (a long weekend) the mark still moves session by session.
-// A merge costs least when it is rare (one sort, and each ticker's pages written once), and
-// most into an empty table (then the date index is rebuilt in one pass): a 300-session backfill
-// merges once, at its end; 500 sessions (two years, ~1.4M rows) bound the staging table and the
-// merge's temporary sort for longer ones.
+// A merge costs least when it is rare (each ticker's pages written once) and into an empty
+// table (then the date index is rebuilt in one pass): a 300-session full-market backfill
+// (~55 MB packed) merges once, at its end; the 64 MiB bound keeps a longer one's merges, which
+// hold the staged sessions in memory, under the 150 MB target (DESIGN §8).
 inline constexpr int k_min_staged_sessions_backfill = 2;
 inline constexpr int k_min_staged_sessions_update = 5;
-inline constexpr int k_merge_every_sessions = 500;
 
 // Turns staging on for `ingestor` (when `on`) for the scope's length; merge() merges what is
 // left staged; the destructor merges too when merge() was not reached (an exception), logging

@@ -138,9 +138,11 @@ void insert_rows(SQLite::Statement& batch, SQLite::Statement& one, const std::st
   }
 }
 
-// One packed value per market (staged_rows.hpp), each in ticker order.
-void stage_rows(SQLite::Statement& insert, const std::string& iso,
-                std::span<const market::PriceRow* const> by_ticker) {
+// One packed value per market (staged_rows.hpp), each in ticker order. Returns the bytes
+// written.
+std::int64_t stage_rows(SQLite::Statement& insert, const std::string& iso,
+                        std::span<const market::PriceRow* const> by_ticker) {
+  std::int64_t bytes = 0;
   std::vector<const market::PriceRow*> rows;
   rows.reserve(by_ticker.size());
   for (const auto m : {market::Market::kospi, market::Market::kosdaq, market::Market::konex}) {
@@ -160,7 +162,9 @@ void stage_rows(SQLite::Statement& insert, const std::string& iso,
     insert.bindNoCopy(4, packed.data(), static_cast<int>(packed.size()));
     insert.exec();
     insert.reset();
+    bytes += static_cast<std::int64_t>(packed.size());
   }
+  return bytes;
 }
 
 } // namespace
@@ -195,7 +199,7 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     std::sort(by_ticker.begin(), by_ticker.end(),
               [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
     if (table == PriceTable::staging) {
-      stage_rows(st.insert_staged, iso, by_ticker);
+      m_staged_bytes += stage_rows(st.insert_staged, iso, by_ticker);
     } else {
       insert_rows(st.insert_prices, st.insert_price, iso, by_ticker);
     }
@@ -453,6 +457,7 @@ std::int64_t PriceStore::merge_staged() {
       db.exec(std::string(k_daily_prices_by_date_ddl));
     }
     db.exec("DELETE FROM daily_prices_staging");
+    m_staged_bytes = 0;
     return moved;
   });
 }

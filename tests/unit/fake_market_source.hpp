@@ -5,6 +5,7 @@
 #include "krxbatch/fetch/market_source.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 #include <vector>
@@ -118,6 +119,8 @@ public:
   }
   // "ahead <api> <day>" for each prefetched call and "<api> <day>" for each call, in order.
   std::vector<std::string> events;
+  // Runs at every call, before it is answered (tests look at the database there).
+  std::function<void(const Call&)> on_call;
 
 private:
   std::optional<core::Failure<fetch::FailureKind>> call(fetch::Endpoint e, const core::Date& day) {
@@ -127,6 +130,9 @@ private:
                                                m_budget->exhausted_message()};
     }
     m_calls.push_back({e, day});
+    if (on_call) {
+      on_call(m_calls.back());
+    }
     events.push_back(std::string(fetch::api_id(e)) + " " + core::to_iso(day));
     const auto it = m_failures.find({e, day});
     if (it == m_failures.end() || it->second.second == 0) {

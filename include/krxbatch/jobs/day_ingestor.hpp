@@ -65,9 +65,11 @@ public:
   // mark (reloads) always go straight to daily_prices, so that every session up to the mark is
   // in daily_prices at every instant (what readers outside the ingest lock rely on).
   void set_staging(bool on) { m_staging = on; }
-  // Sessions staged since the last merge_staged().
-  int staged_since_merge() const { return m_staged; }
-  // merge_staged_prices(); resets staged_since_merge().
+  // Whether the sessions staged since the last merge_staged() reach the settings' bound
+  // (IngestSettings::merge_every_sessions or merge_staged_bytes).
+  bool merge_due() const;
+  // merge_staged_prices() through this ingestor's PriceStore; restarts the count behind
+  // merge_due().
   std::int64_t merge_staged();
 
 private:
@@ -96,6 +98,7 @@ private:
 // that were staged, in one transaction. Call only while holding the ingest lock. A no-op
 // (no transaction) when nothing is staged. Returns the number of price rows moved.
 std::int64_t merge_staged_prices(JobEnv env);
+std::int64_t merge_staged_prices(JobEnv env, store::PriceStore& prices);
 
 // Moves daily_update's mark over the contiguous complete sessions that follow it (or that
 // start the stored history when there is no mark), stopping before the oldest session whose

@@ -26,6 +26,11 @@ struct JobEnv {
 struct IngestSettings {
   std::vector<market::Market> markets{market::Market::kospi, market::Market::kosdaq};
   std::int64_t daily_call_limit = 10000; // KRX_DAILY_LIMIT
+  // A run that stages its sessions merges them once it has staged this many sessions, or this
+  // many bytes of packed rows (a merge holds them in memory), whichever comes first
+  // (docs/PERFORMANCE.md, "The staging table"). Tests make them small.
+  int merge_every_sessions = 500;
+  std::int64_t merge_staged_bytes = 64LL * 1024 * 1024;
 };
 
 // The outcome of one job run: what the process exits with and its one-line summary.

@@ -60,6 +60,9 @@ public:
   // while it runs (~50 MB for 300 full-market sessions). Throws core::Error naming the staging
   // table when a staged value is damaged (nothing is moved).
   std::int64_t merge_staged();
+  // Bytes of packed rows this PriceStore has written to the staging table since it was made or
+  // since its last merge_staged().
+  std::int64_t staged_bytes() const { return m_staged_bytes; }
   // The oldest session with staged rows, if any.
   std::optional<core::Date> first_staged_session() const;
 
@@ -78,6 +81,7 @@ private:
   struct Statements;
   Database& m_db;
   std::unique_ptr<Statements> m_st; // prepared on first use
+  std::int64_t m_staged_bytes = 0;
 };
 
 } // namespace krxbatch::store
