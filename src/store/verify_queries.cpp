@@ -16,14 +16,15 @@ std::string num(const SQLite::Column& c) {
 } // namespace
 
 // Staged sessions (a multi-session ingestion run in flight, or one killed before its merge)
-// count as stored: their days are `succeeded`, and the next ingestion run merges them.
+// count as stored: their days are `succeeded`, and the next ingestion run merges them. A staged
+// session holds one packed value per market, with its row count beside it.
 std::vector<SessionMarketCount> price_counts(Database& database) {
   return guarded(database, "counting price rows", [&] {
     SQLite::Statement st(database.impl().db,
-                         "SELECT trade_date, market, count(*) FROM (SELECT trade_date, market "
-                         "FROM daily_prices UNION ALL SELECT trade_date, market FROM "
-                         "daily_prices_staging) GROUP BY trade_date, market ORDER BY "
-                         "trade_date, market");
+                         "SELECT trade_date, market, sum(n) FROM (SELECT trade_date, market, "
+                         "count(*) AS n FROM daily_prices GROUP BY trade_date, market UNION ALL "
+                         "SELECT trade_date, market, row_count FROM daily_prices_staging) GROUP "
+                         "BY trade_date, market ORDER BY trade_date, market");
     std::vector<SessionMarketCount> out;
     while (st.executeStep()) {
       out.push_back(

@@ -141,6 +141,32 @@ TEST_SUITE("ops.verify") {
     CHECK(store::price_violations(db, 20).unknown == 1);
   }
 
+  TEST_CASE("a staged session counts its rows as a stored one does") {
+    store::Database db(":memory:");
+    const Date d1(2024, 6, 27);
+    const Date d2(2024, 6, 28);
+    for (const auto& [day, table] : {std::pair(d1, store::PriceTable::daily_prices),
+                                     std::pair(d2, store::PriceTable::staging)}) {
+      std::vector<market::PriceRow> rows;
+      for (int i = 0; i < 30; ++i) {
+        rows.push_back(row(day, "00" + std::to_string(1000 + i), market::Market::kospi, 100 + i));
+      }
+      for (int i = 0; i < 20; ++i) {
+        rows.push_back(row(day, "00" + std::to_string(2000 + i), market::Market::kosdaq, 100 + i));
+      }
+      store::Database::Transaction txn(db);
+      store::PriceStore(db).replace_day(day, rows, {}, {}, core::KstTime(day, {}), table);
+      txn.commit();
+    }
+    const auto counts = store::price_counts(db);
+    REQUIRE(counts.size() == 4);
+    for (const auto& c : counts) {
+      CAPTURE(core::to_iso(c.session));
+      CHECK(c.rows == (c.market == "KOSPI" ? 30 : 20));
+    }
+    CHECK_FALSE(has(ops::check_row_counts(counts), Level::error, "row_count", ""));
+  }
+
   TEST_CASE("a clean in-memory database verifies with no error and a summary") {
     store::Database db(":memory:");
     const auto report = ops::verify_database(db, test::real_calendar());
