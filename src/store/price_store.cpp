@@ -87,22 +87,23 @@ const std::string& market_name(market::Market m) {
   return names[0];
 }
 
-// Binds `r` as the row starting at parameter `first`; `iso` and `r` must outlive the step (no
-// copies are made), and every parameter is bound, so nothing needs clearing between rows.
-void bind_price_row(SQLite::Statement& st, int first, const market::PriceRow& r,
-                    const std::string& iso) {
+// Binds `r` as the row starting at parameter `first`; `r`, `iso` and `market` must outlive the
+// step (no copies are made), and every parameter is bound, so nothing needs clearing between
+// rows.
+void bind_row(SQLite::Statement& st, int first, const staged::Row& r, const std::string& iso,
+              const std::string& market) {
   st.bindNoCopy(first, r.ticker);
   st.bindNoCopy(first + 1, iso);
-  st.bindNoCopy(first + 2, market_name(r.market.value_or(market::Market::kospi)));
+  st.bindNoCopy(first + 2, market);
   st.bindNoCopy(first + 3, r.name);
-  bind_opt(st, first + 4, staged::stored_price(r.open, r));
-  bind_opt(st, first + 5, staged::stored_price(r.high, r));
-  bind_opt(st, first + 6, staged::stored_price(r.low, r));
-  bind_opt(st, first + 7, r.close);
-  bind_opt(st, first + 8, r.volume);
-  bind_opt(st, first + 9, r.value);
-  bind_opt(st, first + 10, r.market_cap);
-  bind_opt(st, first + 11, r.listed_shares);
+  bind_opt(st, first + 4, r.open);
+  bind_opt(st, first + 5, r.high);
+  bind_opt(st, first + 6, r.low);
+  st.bind(first + 7, r.close);
+  st.bind(first + 8, r.volume);
+  st.bind(first + 9, r.value);
+  st.bind(first + 10, r.market_cap);
+  st.bind(first + 11, r.listed_shares);
   bind_opt(st, first + 12, r.change);
   bind_opt(st, first + 13, r.change_rate);
   if (r.section) {
@@ -122,17 +123,23 @@ void run(SQLite::Statement& st) {
 // through `one`.
 void insert_rows(SQLite::Statement& batch, SQLite::Statement& one, const std::string& iso,
                  std::span<const market::PriceRow* const> rows) {
+  std::array<staged::Row, k_rows_per_insert> stored;
+  const auto market_of = [](const market::PriceRow& r) -> const std::string& {
+    return market_name(r.market.value_or(market::Market::kospi));
+  };
   std::size_t next = 0;
   for (; next + k_rows_per_insert <= rows.size(); next += k_rows_per_insert) {
-    for (int i = 0; i < k_rows_per_insert; ++i) {
-      bind_price_row(batch, 1 + i * k_price_columns, *rows[next + static_cast<std::size_t>(i)],
-                     iso);
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      const auto& row = *rows[next + i];
+      staged::to_stored(row, stored[i]);
+      bind_row(batch, 1 + static_cast<int>(i) * k_price_columns, stored[i], iso, market_of(row));
     }
     batch.exec();
     batch.reset();
   }
   for (; next < rows.size(); ++next) {
-    bind_price_row(one, 1, *rows[next], iso);
+    staged::to_stored(*rows[next], stored[0]);
+    bind_row(one, 1, stored[0], iso, market_of(*rows[next]));
     one.exec();
     one.reset();
   }
@@ -306,31 +313,6 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
 
 namespace {
 
-// Binds a staged row as the row starting at parameter `first`; `row`, `iso` and `market` must
-// outlive the step.
-void bind_staged_row(SQLite::Statement& st, int first, const staged::Row& r, const std::string& iso,
-                     const std::string& market) {
-  st.bindNoCopy(first, r.ticker);
-  st.bindNoCopy(first + 1, iso);
-  st.bindNoCopy(first + 2, market);
-  st.bindNoCopy(first + 3, r.name);
-  bind_opt(st, first + 4, r.open);
-  bind_opt(st, first + 5, r.high);
-  bind_opt(st, first + 6, r.low);
-  st.bind(first + 7, r.close);
-  st.bind(first + 8, r.volume);
-  st.bind(first + 9, r.value);
-  st.bind(first + 10, r.market_cap);
-  st.bind(first + 11, r.listed_shares);
-  bind_opt(st, first + 12, r.change);
-  bind_opt(st, first + 13, r.change_rate);
-  if (r.section) {
-    st.bindNoCopy(first + 14, *r.section);
-  } else {
-    st.bind(first + 14);
-  }
-}
-
 // One staged session of one market, as read back for a merge.
 struct StagedRun {
   std::string iso;
@@ -434,8 +416,8 @@ std::int64_t PriceStore::merge_staged() {
       }
       if (filled == batch.size()) {
         for (std::size_t k = 0; k < filled; ++k) {
-          bind_staged_row(st.insert_prices, 1 + static_cast<int>(k) * k_price_columns, batch[k],
-                          batch_run[k]->iso, *batch_run[k]->market);
+          bind_row(st.insert_prices, 1 + static_cast<int>(k) * k_price_columns, batch[k],
+                   batch_run[k]->iso, *batch_run[k]->market);
         }
         st.insert_prices.exec();
         st.insert_prices.reset();
@@ -444,7 +426,7 @@ std::int64_t PriceStore::merge_staged() {
       }
     }
     for (std::size_t k = 0; k < filled; ++k) {
-      bind_staged_row(st.insert_price, 1, batch[k], batch_run[k]->iso, *batch_run[k]->market);
+      bind_row(st.insert_price, 1, batch[k], batch_run[k]->iso, *batch_run[k]->market);
       st.insert_price.exec();
       st.insert_price.reset();
       ++moved;

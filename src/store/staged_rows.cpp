@@ -97,43 +97,63 @@ std::optional<std::int64_t> stored_price(const std::optional<std::int64_t>& v,
   return v;
 }
 
+void to_stored(const market::PriceRow& in, Row& out) {
+  out.ticker.assign(in.ticker);
+  out.name.assign(in.name);
+  out.open = stored_price(in.open, in);
+  out.high = stored_price(in.high, in);
+  out.low = stored_price(in.low, in);
+  out.close = required(in.close, in, "close");
+  out.volume = required(in.volume, in, "volume");
+  out.value = required(in.value, in, "value");
+  out.market_cap = required(in.market_cap, in, "market_cap");
+  out.listed_shares = required(in.listed_shares, in, "listed_shares");
+  out.change = in.change;
+  out.change_rate = in.change_rate;
+  if (in.section) {
+    if (!out.section) {
+      out.section.emplace();
+    }
+    out.section->assign(*in.section);
+  } else {
+    out.section.reset();
+  }
+}
+
 std::string encode(std::span<const market::PriceRow* const> rows) {
   std::string out;
   out.reserve(8 + rows.size() * 64);
   out.push_back(static_cast<char>(k_version));
   put_varint(out, rows.size());
-  for (const auto* r : rows) {
-    const auto open = stored_price(r->open, *r);
-    const auto high = stored_price(r->high, *r);
-    const auto low = stored_price(r->low, *r);
-    put_text(out, r->ticker);
-    put_text(out, r->name);
+  Row r;
+  for (const auto* in : rows) {
+    to_stored(*in, r);
+    put_text(out, r.ticker);
+    put_text(out, r.name);
     unsigned present = 0;
-    present |= open ? k_open : 0U;
-    present |= high ? k_high : 0U;
-    present |= low ? k_low : 0U;
-    present |= r->change ? k_change : 0U;
-    present |= r->change_rate ? k_change_rate : 0U;
-    present |= r->section ? k_section : 0U;
+    present |= r.open ? k_open : 0U;
+    present |= r.high ? k_high : 0U;
+    present |= r.low ? k_low : 0U;
+    present |= r.change ? k_change : 0U;
+    present |= r.change_rate ? k_change_rate : 0U;
+    present |= r.section ? k_section : 0U;
     out.push_back(static_cast<char>(present));
-    put_int(out, required(r->close, *r, "close"));
-    put_int(out, required(r->volume, *r, "volume"));
-    put_int(out, required(r->value, *r, "value"));
-    put_int(out, required(r->market_cap, *r, "market_cap"));
-    put_int(out, required(r->listed_shares, *r, "listed_shares"));
-    for (const auto* v : {&open, &high, &low, &r->change}) {
+    for (const auto v : {r.close, r.volume, r.value, r.market_cap, r.listed_shares}) {
+      put_int(out, v);
+    }
+    for (const auto* v : {&r.open, &r.high, &r.low, &r.change}) {
       if (*v) {
         put_int(out, **v);
       }
     }
-    if (r->change_rate) {
-      const auto bits = std::bit_cast<std::uint64_t>(*r->change_rate);
+    if (r.change_rate) {
+      const auto bits = std::bit_cast<std::uint64_t>(*r.change_rate);
       for (unsigned i = 0; i < 8; ++i) {
         out.push_back(static_cast<char>((bits >> (8U * i)) & 0xFFU));
       }
     }
-    if (r->section) {
-      put_text(out, *r->section);
+    if (r.section) {
+      put_text(out, *r.section);
     }
   }
   return out;

@@ -47,9 +47,14 @@ struct Row {
 std::optional<std::int64_t> stored_price(const std::optional<std::int64_t>& v,
                                          const market::PriceRow& row);
 
-// Packs `rows` (one market's rows of one session, in ticker order) with stored_price() applied.
-// Throws core::Error naming the row when one lacks a column daily_prices requires (validation
-// rejects such rows first; this keeps a gap there from reaching the merge).
+// The values daily_prices stores for `in`, written to `out` (reusing its strings' storage):
+// stored_price() applied to open, high and low. Throws core::Error naming the row when it lacks
+// a column daily_prices requires (validation rejects such rows first; this keeps a gap there
+// from reaching a merge, where it would fail every later run).
+void to_stored(const market::PriceRow& in, Row& out);
+
+// Packs `rows` (one market's rows of one session, in ticker order) as to_stored() sees them.
+// Throws as to_stored() does.
 std::string encode(std::span<const market::PriceRow* const> rows);
 
 // The error for a staged value that cannot be read, naming `what` is wrong and what to do.
