@@ -318,6 +318,7 @@ struct StagedRun {
   std::string iso;
   const std::string* market;
   std::string packed;
+  std::int64_t row_count; // as recorded beside the value
 };
 
 } // namespace
@@ -346,7 +347,8 @@ std::int64_t PriceStore::merge_staged() {
 
     std::vector<StagedRun> runs;
     {
-      SQLite::Statement st(db, "SELECT trade_date, market, rows FROM daily_prices_staging");
+      SQLite::Statement st(db,
+                           "SELECT trade_date, market, rows, row_count FROM daily_prices_staging");
       while (st.executeStep()) {
         const auto m = market::parse_market(st.getColumn(1).getString());
         if (!m) {
@@ -355,7 +357,8 @@ std::int64_t PriceStore::merge_staged() {
         const auto blob = st.getColumn(2);
         runs.push_back({st.getColumn(0).getString(), &market_name(*m),
                         std::string(static_cast<const char*>(blob.getBlob()),
-                                    static_cast<std::size_t>(blob.getBytes()))});
+                                    static_cast<std::size_t>(blob.getBytes())),
+                        st.getColumn(3).getInt64()});
       }
     }
     // Each run is in ticker order: merging them by (ticker, trade_date) yields daily_prices'
@@ -371,7 +374,13 @@ std::int64_t PriceStore::merge_staged() {
     std::int64_t staged_rows = 0;
     for (const auto& r : runs) {
       cursors.push_back({staged::Reader(r.packed), {}, &r});
-      staged_rows += static_cast<std::int64_t>(cursors.back().reader.size());
+      const auto n = static_cast<std::int64_t>(cursors.back().reader.size());
+      if (n != r.row_count) {
+        throw staged::damaged("the " + *r.market + " session of " + r.iso + " holds " +
+                              std::to_string(n) + " rows, its row_count says " +
+                              std::to_string(r.row_count));
+      }
+      staged_rows += n;
     }
     // daily_prices_by_date takes each merged row at a scattered position (the merge walks
     // ticker by ticker); rebuilding it in one sorted pass is cheaper once the batch is about

@@ -9,6 +9,8 @@ namespace krxbatch::store::staged {
 namespace {
 
 constexpr unsigned char k_version = 1;
+// Two text lengths, the presence byte and five numbers of one byte each.
+constexpr std::size_t k_min_row_bytes = 8;
 
 // Bits of a row's presence byte: which optional columns follow.
 constexpr unsigned k_open = 1U << 0U;
@@ -164,7 +166,13 @@ Reader::Reader(std::string_view blob) : m_rest(blob) {
     throw damaged("unknown format version");
   }
   m_rest.remove_prefix(1);
-  m_size = static_cast<std::size_t>(get_varint(m_rest));
+  const auto count = get_varint(m_rest);
+  // A row takes at least k_min_row_bytes: a count the value cannot hold is damage, not a
+  // reason to trust it (callers add counts up).
+  if (count > m_rest.size() / k_min_row_bytes) {
+    throw damaged("it counts more rows than it can hold");
+  }
+  m_size = static_cast<std::size_t>(count);
 }
 
 bool Reader::next(Row& out) {

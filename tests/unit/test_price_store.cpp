@@ -252,6 +252,25 @@ TEST_SUITE("store.prices") {
     CHECK(index_sql(db) == index_sql(fresh));
   }
 
+  TEST_CASE("a staged value whose row count disagrees with its row_count column fails the merge") {
+    store::Database db(":memory:");
+    const Date day(2024, 6, 27);
+    write(db, day, session(70, day), store::PriceTable::staging);
+    db.impl().db.exec("UPDATE daily_prices_staging SET row_count = row_count + 1 WHERE market = "
+                      "'KOSPI'");
+    {
+      store::Database::Transaction txn(db);
+      try {
+        store::PriceStore(db).merge_staged();
+        FAIL("the merge accepted a row count that disagrees");
+      } catch (const core::Error& e) {
+        CHECK(std::string(e.what()).find("KOSPI session of 2024-06-27") != std::string::npos);
+      }
+    }
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices") == 0);
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices_staging") == 2);
+  }
+
   TEST_CASE("rows staged by schema version 3 move to daily_prices when the file is upgraded") {
     test::TempDir dir;
     const auto path = dir / "krxbatch.db";

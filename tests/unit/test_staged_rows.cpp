@@ -162,5 +162,9 @@ TEST_SUITE("store.staged_rows") {
     CHECK_THROWS_AS(decode(other_version), core::Error);
     // A number that never ends.
     CHECK_THROWS_AS(decode(std::string(1, '\1') + std::string(11, '\xff')), core::Error);
+    // A row count the value cannot hold (here 2^62) is refused before anything adds it up.
+    CHECK_THROWS_AS(staged::Reader(std::string("\1\x80\x80\x80\x80\x80\x80\x80\x80\x40", 10) +
+                                   packed.substr(2)),
+                    core::Error);
   }
 }
