@@ -210,6 +210,18 @@ TEST_SUITE("store.prices") {
     CHECK(db.impl().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
   }
 
+  TEST_CASE("a merge reuses the staging table's pages instead of growing the file") {
+    store::Database db(":memory:");
+    for (const auto& day : {Date(2024, 6, 26), Date(2024, 6, 27), Date(2024, 6, 28)}) {
+      write(db, day, session(1000, day), store::PriceTable::staging);
+    }
+    const auto staged_pages = scalar(db, "SELECT count(*) FROM dbstat WHERE name = "
+                                         "'daily_prices_staging'");
+    REQUIRE(staged_pages > 20);
+    merge(db, 3000);
+    CHECK(scalar(db, "PRAGMA freelist_count") == 0);
+  }
+
   TEST_CASE("a merge that fails leaves the staged rows and the index as they were") {
     store::Database db(":memory:");
     const Date day(2024, 6, 27);
