@@ -95,6 +95,17 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
       }
     };
   }
+  if (const char* stop_after = std::getenv("KRXBATCH_TEST_STOP_AFTER_COMMITTED")) {
+    // Crash tests only (see HourlyAnalysisOptions::after_commit): the test kills the stopped
+    // process from outside.
+    const auto n = std::strtoull(stop_after, nullptr, 10);
+    options.after_commit = [n, stopped = false](std::size_t committed) mutable {
+      if (!stopped && committed >= n) {
+        stopped = true;
+        ::raise(SIGSTOP);
+      }
+    };
+  }
   options.args = "hourly_analysis";
   for (const auto& a : args) {
     options.args += " " + a;

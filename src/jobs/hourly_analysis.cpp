@@ -441,6 +441,9 @@ JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, cons
           }
         }
         txn.commit();
+        if (options.after_commit) {
+          options.after_commit(done + last);
+        }
       }
       write_time += since(t0);
       for (std::size_t i = 0; i < chunk.computed; ++i) {

@@ -110,19 +110,18 @@ bool has_exited(pid_t pid) {
          info.si_pid == pid;
 }
 
-// Kills `child` from outside once at least `rows` results are committed (polling the file
-// read-only, no sleep beyond the poll's pause); false when it exited first.
-bool kill_after_commits(Child& child, const std::string& db, std::int64_t rows) {
-  SQLite::Database watch(db, SQLite::OPEN_READONLY);
-  watch.setBusyTimeout(60000);
-  while (!has_exited(child.pid())) {
-    if (watch.execAndGet("SELECT count(*) FROM analysis_results").getInt64() >= rows) {
-      child.kill(SIGKILL);
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+// Kills `child` from outside once it has stopped itself after committing its nth stock
+// (KRXBATCH_TEST_STOP_AFTER_COMMITTED); false when it exited first (a rerun with fewer than n
+// stocks left). Polling the file for the commit raced the run: its batches can commit within a
+// millisecond of each other, and the run then finished before any poll saw the nth.
+bool kill_when_stopped(Child& child) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(child.pid()), &info, WSTOPPED | WEXITED | WNOWAIT) != 0 ||
+      info.si_code != CLD_STOPPED) {
+    return false;
   }
-  return false;
+  child.kill(SIGKILL);
+  return true;
 }
 
 // The "another program" of test_storage_faults.cpp: holds SQLite's write lock on `db`.
@@ -187,8 +186,9 @@ TEST_SUITE("reliability.analysis") {
           // inside its batch's transaction: an exact instant, mid-batch.
           k = Market::analyse(db, {{"KRXBATCH_TEST_KILL_AFTER_STOCKS", std::to_string(n)}});
         } else {
-          auto child = Market::spawn_analysis(db);
-          kill_after_commits(child, db, n);
+          auto child = Market::spawn_analysis(
+              db, {{"KRXBATCH_TEST_STOP_AFTER_COMMITTED", std::to_string(n)}});
+          kill_when_stopped(child);
           k = child.wait();
         }
         if (k.signal != SIGKILL) {

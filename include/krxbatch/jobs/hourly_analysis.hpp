@@ -57,6 +57,11 @@ struct HourlyAnalysisOptions {
   // when KRXBATCH_TEST_KILL_AFTER_STOCKS=N is in the environment, to SIGKILL the process
   // after the N-th stock: a kill -9 at an exact point, mid-batch.
   std::function<void(std::size_t)> after_write;
+  // Test seam for crash tests: called after each batch's commit with the number of stocks this
+  // run has committed so far. The CLI sets it only when KRXBATCH_TEST_STOP_AFTER_COMMITTED=N is
+  // in the environment, to stop the process (SIGSTOP) once N are committed, so that a test can
+  // kill it from outside at that exact commit.
+  std::function<void(std::size_t)> after_commit;
 };
 
 JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options);
