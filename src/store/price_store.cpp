@@ -119,31 +119,48 @@ void run(SQLite::Statement& st) {
   st.clearBindings();
 }
 
-// Inserts `rows` into daily_prices, k_rows_per_insert at a time through `batch`, the rest
-// through `one`.
-void insert_rows(SQLite::Statement& batch, SQLite::Statement& one, const std::string& iso,
-                 std::span<const market::PriceRow* const> rows) {
-  std::array<staged::Row, k_rows_per_insert> stored;
-  const auto market_of = [](const market::PriceRow& r) -> const std::string& {
-    return market_name(r.market.value_or(market::Market::kospi));
-  };
-  std::size_t next = 0;
-  for (; next + k_rows_per_insert <= rows.size(); next += k_rows_per_insert) {
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-      const auto& row = *rows[next + i];
-      staged::to_stored(row, stored[i]);
-      bind_row(batch, 1 + static_cast<int>(i) * k_price_columns, stored[i], iso, market_of(row));
+// Inserts rows into daily_prices k_rows_per_insert to a statement (`batch`), and the rest one
+// by one (`one`) at finish(). A row is written into slot(), then taken by push().
+class BatchInserter {
+public:
+  BatchInserter(SQLite::Statement& batch, SQLite::Statement& one) : m_batch(batch), m_one(one) {}
+
+  // Where the next row goes (its strings' storage is reused from row to row).
+  staged::Row& slot() { return m_rows[m_filled]; }
+  // Takes the row in slot() as one of session `iso` on `market`; both must outlive finish().
+  void push(const std::string& iso, const std::string& market) {
+    m_keys[m_filled] = {&iso, &market};
+    ++m_pushed;
+    if (++m_filled < m_rows.size()) {
+      return;
     }
-    batch.exec();
-    batch.reset();
+    for (std::size_t k = 0; k < m_filled; ++k) {
+      bind_row(m_batch, 1 + static_cast<int>(k) * k_price_columns, m_rows[k], *m_keys[k].first,
+               *m_keys[k].second);
+    }
+    m_batch.exec();
+    m_batch.reset();
+    m_filled = 0;
   }
-  for (; next < rows.size(); ++next) {
-    staged::to_stored(*rows[next], stored[0]);
-    bind_row(one, 1, stored[0], iso, market_of(*rows[next]));
-    one.exec();
-    one.reset();
+  // Inserts the rows pushed since the last full statement.
+  void finish() {
+    for (std::size_t k = 0; k < m_filled; ++k) {
+      bind_row(m_one, 1, m_rows[k], *m_keys[k].first, *m_keys[k].second);
+      m_one.exec();
+      m_one.reset();
+    }
+    m_filled = 0;
   }
-}
+  std::int64_t pushed() const { return m_pushed; }
+
+private:
+  SQLite::Statement& m_batch;
+  SQLite::Statement& m_one;
+  std::array<staged::Row, k_rows_per_insert> m_rows;
+  std::array<std::pair<const std::string*, const std::string*>, k_rows_per_insert> m_keys{};
+  std::size_t m_filled = 0;
+  std::int64_t m_pushed = 0;
+};
 
 // One packed value per market (staged_rows.hpp), each in ticker order. Returns the bytes
 // written.
@@ -208,7 +225,12 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     if (table == PriceTable::staging) {
       m_staged_bytes += stage_rows(st.insert_staged, iso, by_ticker);
     } else {
-      insert_rows(st.insert_prices, st.insert_price, iso, by_ticker);
+      BatchInserter out(st.insert_prices, st.insert_price);
+      for (const auto* r : by_ticker) {
+        staged::to_stored(*r, out.slot());
+        out.push(iso, market_name(r->market.value_or(market::Market::kospi)));
+      }
+      out.finish();
     }
     written += static_cast<std::int64_t>(by_ticker.size());
     auto& idx = st.insert_index;
@@ -413,38 +435,18 @@ std::int64_t PriceStore::merge_staged() {
         next.push(i);
       }
     }
-    auto& st = *m_st;
-    std::array<staged::Row, k_rows_per_insert> batch;
-    std::array<const StagedRun*, k_rows_per_insert> batch_run{};
-    std::size_t filled = 0;
-    std::int64_t moved = 0;
+    BatchInserter out(m_st->insert_prices, m_st->insert_price);
     while (!next.empty()) {
       const auto i = next.top();
       next.pop();
       auto& c = cursors[i];
-      std::swap(batch[filled], c.row);
-      batch_run[filled] = c.run;
-      ++filled;
+      std::swap(out.slot(), c.row);
+      out.push(c.run->iso, *c.run->market);
       if (c.reader.next(c.row)) {
         next.push(i);
       }
-      if (filled == batch.size()) {
-        for (std::size_t k = 0; k < filled; ++k) {
-          bind_row(st.insert_prices, 1 + static_cast<int>(k) * k_price_columns, batch[k],
-                   batch_run[k]->iso, *batch_run[k]->market);
-        }
-        st.insert_prices.exec();
-        st.insert_prices.reset();
-        moved += static_cast<std::int64_t>(filled);
-        filled = 0;
-      }
     }
-    for (std::size_t k = 0; k < filled; ++k) {
-      bind_row(st.insert_price, 1, batch[k], batch_run[k]->iso, *batch_run[k]->market);
-      st.insert_price.exec();
-      st.insert_price.reset();
-      ++moved;
-    }
+    out.finish();
     // The staged sessions (~57 MB for a full-market backfill) are not needed past this point:
     // letting them go before the index is built keeps them out of the peak.
     cursors = {};
@@ -453,7 +455,7 @@ std::int64_t PriceStore::merge_staged() {
       db.exec(std::string(k_daily_prices_by_date_ddl));
     }
     m_staged_bytes = 0;
-    return moved;
+    return out.pushed();
   });
 }
 
