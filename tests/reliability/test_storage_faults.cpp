@@ -180,13 +180,16 @@ private:
   bool m_mounted = false;
 };
 
-// Runs krxbatch as an unprivileged user when the test is root (root ignores permissions).
+// Runs krxbatch as an unprivileged user when the test is root (root ignores permissions),
+// from a copy of the binary and the holiday files in `env`'s directory: that user may not
+// reach the build (a clone in root's 0700 home).
 struct Unprivileged {
-  Unprivileged() {
+  explicit Unprivileged(const IngestEnv& env) {
     if (::geteuid() == 0) {
       const passwd* pw = ::getpwnam("nobody");
       REQUIRE(pw != nullptr);
       user = std::pair{pw->pw_uid, pw->pw_gid};
+      copy = copy_krxbatch_into(env.dir() / "krxbatch-copy");
     }
   }
   void own(const std::filesystem::path& p) const {
@@ -199,14 +202,20 @@ struct Unprivileged {
                     const std::vector<std::pair<std::string, std::string>>& extra_env = {}) const {
     auto o = env.options(db);
     o.run_as = user;
+    o.cwd = env.dir();
+    if (copy) {
+      std::erase_if(o.env, [](const auto& e) { return e.first == "KRXBATCH_HOLIDAYS"; });
+      o.env.emplace_back("KRXBATCH_HOLIDAYS", copy->holidays.string());
+    }
     for (const auto& [name, value] : extra_env) {
       o.env.emplace_back(name, value);
     }
-    std::vector<std::string> argv = {krxbatch_binary().string()};
+    std::vector<std::string> argv = {copy ? copy->binary.string() : krxbatch_binary().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run(argv, o);
   }
   std::optional<std::pair<uid_t, gid_t>> user;
+  std::optional<KrxbatchCopy> copy;
 };
 
 } // namespace
@@ -272,7 +281,7 @@ TEST_SUITE("reliability.storage") {
   TEST_CASE("a read-only database file: one line naming the file and the fix, exit 1, nothing "
             "changed") {
     Scenario s;
-    Unprivileged as;
+    Unprivileged as(s.env);
     std::filesystem::permissions(s.env.dir(), std::filesystem::perms::owner_all |
                                                   std::filesystem::perms::group_exec |
                                                   std::filesystem::perms::others_exec);
@@ -297,7 +306,7 @@ TEST_SUITE("reliability.storage") {
   TEST_CASE("a read-only directory: one line naming what cannot be written and the fix, exit 1, "
             "nothing changed") {
     Scenario s;
-    Unprivileged as;
+    Unprivileged as(s.env);
     std::filesystem::permissions(s.env.dir(), std::filesystem::perms::owner_all |
                                                   std::filesystem::perms::group_exec |
                                                   std::filesystem::perms::others_exec);
