@@ -97,6 +97,10 @@ std::string OpenApiSource::url(Endpoint endpoint, const core::Date& day) const {
          "?basDd=" + core::to_basdd(day);
 }
 
+std::optional<core::Date> OpenApiSource::first_day(Endpoint endpoint) const {
+  return endpoint == Endpoint::konex_stocks ? core::Date(2013, 7, 1) : core::Date(2010, 1, 4);
+}
+
 std::string OpenApiSource::describe() const {
   return "KRX Open API at " + m_base_url;
 }

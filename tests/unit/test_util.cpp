@@ -1,3 +1,4 @@
+#include "krxbatch/core/date.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/clock.hpp"
 #include "krxbatch/util/log.hpp"
@@ -20,6 +21,18 @@ TEST_SUITE("util.clock") {
   TEST_CASE("a malformed --now is a usage error naming the option") {
     CHECK_THROWS_WITH_AS(util::make_clock(std::string("tomorrow")), doctest::Contains("--now"),
                          core::Error);
+  }
+
+  TEST_CASE("a --now whose KST instant leaves the representable years is a usage error") {
+    // 9999-12-31 23:00 at UTC-5 is in year 10000 in KST; 1400 is Boost's first year.
+    for (const char* now : {"9999-12-31T23:00:00-05:00", "9000-12-31T23:00:00-05:00",
+                            "1400-01-01T00:00:00+14:00", "1899-12-31T12:00:00"}) {
+      CAPTURE(now);
+      CHECK_FALSE(core::parse_instant_to_kst(now));
+      CHECK_THROWS_WITH_AS(util::make_clock(std::string(now)),
+                           doctest::Contains("between the years 1900 and 9000"), core::Error);
+    }
+    CHECK(core::parse_instant_to_kst("1900-01-01T09:00:00+09:00"));
   }
 
   TEST_CASE("KRXBATCH_NOW is used when --now is absent") {

@@ -54,6 +54,8 @@ public:
                                                      const core::Date& day) override;
   std::string describe() const override;
   bool counts_calls() const override { return true; }
+  // 2010-01-04, and 2013-07-01 for KONEX: the Open API serves no day before (krx-open-api.md).
+  std::optional<core::Date> first_day(Endpoint endpoint) const override;
   void prefetch(const core::Date& day, std::span<const Endpoint> endpoints) override;
 
   // The URL of one call (it carries no secret).
