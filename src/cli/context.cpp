@@ -116,6 +116,14 @@ const ops::Settings& Context::settings() {
           &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
       util::register_secret(*secret);
     }
+    // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.
+    for (const auto* url :
+         {&m_settings->krx_api_base_url, &m_settings->webhook_url, &m_settings->ping_start_url,
+          &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
+      for (const auto& credential : util::url_credentials(*url)) {
+        util::register_secret(credential);
+      }
+    }
   }
   return *m_settings;
 }

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace krxbatch::util {
@@ -183,6 +184,80 @@ void register_secret(const std::string& secret) {
 std::string redact(std::string text) {
   std::lock_guard lock(g_secrets_mutex);
   return redact_locked(std::move(text));
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The user information of a URL (`user:pass` of `https://user:pass@host/`): its offset and
+// length, or nullopt when there is none.
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_span(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos || at == 0) {
+    return std::nullopt;
+  }
+  return std::pair{scheme + 3, at};
+}
+
+} // namespace
+
+std::string without_url_credentials(std::string url) {
+  if (const auto span = userinfo_span(url)) {
+    url.replace(span->first, span->second, "***");
+  }
+  return url;
+}
+
+std::vector<std::string> url_credentials(std::string_view url) {
+  const auto span = userinfo_span(url);
+  if (!span) {
+    return {};
+  }
+  const auto userinfo = url.substr(span->first, span->second);
+  std::vector<std::string> out = {std::string(userinfo)};
+  if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+    out.emplace_back(userinfo.substr(colon + 1));
+  }
+  const auto count = out.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (auto decoded = percent_decoded(out[i]); decoded != out[i]) {
+      out.push_back(std::move(decoded));
+    }
+  }
+  std::erase_if(out, [](const std::string& s) { return s.empty(); });
+  return out;
 }
 
 } // namespace krxbatch::util

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 using namespace krxbatch;
 
@@ -62,6 +64,23 @@ TEST_SUITE("util.log") {
                        "0123456789abcdef0123456789abcdef01234567") == "key=***; again ***");
     util::register_secret("ab"); // too short to redact safely
     CHECK(util::redact("abc") == "abc");
+  }
+
+  TEST_CASE("the credentials of a URL are found whole, alone and percent-decoded") {
+    using V = std::vector<std::string>;
+    CHECK(util::url_credentials("https://hooks.example/T1/B2") == V{});
+    CHECK(util::url_credentials("https://bot:s3cr%40t@hc.example:8443/ping?x=a@b") ==
+          V{"bot:s3cr%40t", "s3cr%40t", "bot:s3cr@t", "s3cr@t"});
+    CHECK(util::url_credentials("http://token@host/") == V{"token"});
+    CHECK(util::url_credentials("not a url") == V{});
+    CHECK(util::without_url_credentials("https://bot:pw@hc.example/ping?x=a@b") ==
+          "https://***@hc.example/ping?x=a@b");
+    CHECK(util::without_url_credentials("https://hc.example/a@b") == "https://hc.example/a@b");
+    for (const auto& c : util::url_credentials("https://user:Pa55word-x@127.0.0.1:9/")) {
+      util::register_secret(c);
+    }
+    CHECK(util::redact("GET https://user:Pa55word-x@127.0.0.1:9/svc failed") ==
+          "GET https://***@127.0.0.1:9/svc failed");
   }
 
   TEST_CASE("parses log levels and rejects unknown ones") {

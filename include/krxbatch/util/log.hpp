@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace krxbatch::util {
 
@@ -36,5 +37,13 @@ void register_secret(const std::string& secret);
 // Returns `text` with every registered secret replaced by "***" (for error messages that do
 // not go through the logger, e.g. the final `krxbatch: error:` line).
 std::string redact(std::string text);
+
+// The credentials embedded in a URL's user information (`https://user:pass@host/...`): the
+// whole `user:pass`, the password alone and their percent-decoded forms; empty when the URL
+// has none. For register_secret(): a URL's credentials are as secret as the KRX key.
+std::vector<std::string> url_credentials(std::string_view url);
+// `url` with the credentials of its user information replaced by "***"
+// (`https://***@host/...`), for what names a URL on stdout or in a message.
+std::string without_url_credentials(std::string url);
 
 } // namespace krxbatch::util
