@@ -278,6 +278,47 @@ TEST_SUITE("reliability.storage") {
     check_nothing_lost_then_heal(s, db, s.base_digest);
   }
 
+  TEST_CASE("a restore on a disk too small for the safety copy (a small tmpfs) stops before "
+            "touching anything and leaves no partial file under a final name") {
+    Scenario s;
+    const auto backups = s.env.dir() / "bk";
+    REQUIRE(run_on(s.env, s.base, {"backup", "--dir", backups.string()}).exit_code == 0);
+    REQUIRE(std::filesystem::exists(backups));
+    const auto backup = std::filesystem::directory_iterator(backups)->path();
+    if (!enter_private_mount_namespace()) {
+      MESSAGE("not run: a tmpfs needs root (a private mount namespace); the space rule itself "
+              "is the unit test of ops::lacking_space");
+      return;
+    }
+    const auto dir = s.env.dir() / "tmpfs";
+    const auto live_size = static_cast<std::int64_t>(std::filesystem::file_size(s.base));
+    const auto backup_size = static_cast<std::int64_t>(std::filesystem::file_size(backup));
+    // The live database and the staged copy of the backup fit; the safety copy does not.
+    Tmpfs fs(dir, live_size + backup_size + 64 * 1024);
+    REQUIRE(fs.mounted());
+    const auto db = (dir / "krx.db").string();
+    copy_database(s.base, db);
+    checkpoint(db);
+    const auto bytes = slurp(db);
+    const auto r = run_on(s.env, db, {"restore", "--yes", backup.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("not enough free space") != std::string::npos);
+    CHECK(r.err.find("nothing was changed") != std::string::npos);
+    CHECK(slurp(db) == bytes);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+      CAPTURE(e.path());
+      // The database, its companions (the job locks restore took) and empty directories.
+      CHECK((e.is_directory() || e.path().string().starts_with(db)));
+    }
+    // With room, the same restore goes through.
+    REQUIRE(fs.resize(64 * 1024 * 1024));
+    const auto done = run_on(s.env, db, {"restore", "--yes", backup.string()});
+    INFO(done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(s.env.digest(db) == s.base_digest);
+  }
+
   TEST_CASE("a read-only database file: one line naming the file and the fix, exit 1, nothing "
             "changed") {
     Scenario s;

@@ -13,6 +13,8 @@
 
 namespace krxbatch::util {
 
+class PathPolicy;
+
 enum class LogLevel { trace, debug, info, warn, error, off };
 
 // Parses trace|debug|info|warn|error|off; throws core::Error (exit 2) naming --log-level.
@@ -21,9 +23,14 @@ LogLevel parse_log_level(std::string_view text);
 // Installs the default logger (stderr, KST timestamps). Safe to call more than once.
 void init_logging(LogLevel level);
 
-// Adds a size-capped rotating file `path` (max_bytes per file, max_files kept) to the default
-// logger. Creates the directory. Throws core::Error when the file cannot be opened.
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
+// Adds a size-capped rotating file `path` (max_bytes per file, max_files rotated ones kept:
+// `<stem>.1.log`, ...) to the default logger. Creates the directory. Its directory, the file
+// and every rotated name pass `policy` (writer "log"), and each file is opened as
+// util::open_own_file opens. Throws core::Error (exit 2) naming `what` (where the log directory
+// came from, e.g. "log_dir (krxbatch.conf:3)") when the policy refuses or the file cannot be
+// opened.
+void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
+                  const PathPolicy& policy, std::string_view what);
 
 // Writes `message` at `level` (through the same redaction) to the files added with
 // add_log_file() only, not to stderr: for what reaches stderr another way, such as the final
