@@ -67,16 +67,18 @@ int main(int argc, char** argv) {
 
   const auto scratch = path.parent_path() / "ops-bench-out";
   fs::remove_all(scratch);
+  const util::PathPolicy policy(path);
   std::printf("backup              %6.2f s\n", seconds([&] {
                 ops::make_backup(db, scratch, core::KstTime(last, boost::posix_time::hours(21)),
-                                 false);
+                                 false, policy, "backup");
               }));
   std::printf("backup --gzip       %6.2f s\n", seconds([&] {
                 ops::make_backup(db, scratch, core::KstTime(last, boost::posix_time::hours(22)),
-                                 true);
+                                 true, policy, "backup");
               }));
   std::printf("snapshot            %6.2f s\n", seconds([&] {
-                ops::make_snapshot(db, scratch, core::KstTime(last, boost::posix_time::hours(21)));
+                ops::make_snapshot(db, scratch, core::KstTime(last, boost::posix_time::hours(21)),
+                                   policy, "snapshot");
               }));
   ops::ExportOptions o;
   o.out_dir = scratch / "export";
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   o.to = last;
   o.database_label = path.string();
   o.created_at = core::KstTime(last, boost::posix_time::hours(21));
-  std::printf("export (all rows)   %6.2f s\n", seconds([&] { ops::export_range(db, o); }));
+  std::printf("export (all rows)   %6.2f s\n", seconds([&] { ops::export_range(db, o, policy); }));
   for (const auto& e : fs::directory_iterator(scratch)) {
     if (e.is_regular_file()) {
       std::printf("  %-40s %8.1f MB\n", e.path().filename().c_str(),

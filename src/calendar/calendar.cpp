@@ -172,6 +172,15 @@ core::Date Calendar::previous_business_day(const core::Date& date) const {
   return *std::prev(it);
 }
 
+std::optional<core::Date> Calendar::previous_business_day_if_known(const core::Date& date) const {
+  check_covered(date);
+  auto it = std::lower_bound(m_sessions.begin(), m_sessions.end(), date);
+  if (it == m_sessions.begin()) {
+    return std::nullopt;
+  }
+  return *std::prev(it);
+}
+
 core::Date Calendar::business_day_on_or_before(const core::Date& date) const {
   return is_business_day(date) ? date : previous_business_day(date);
 }
@@ -196,6 +205,13 @@ core::Date Calendar::business_day_back(const core::Date& date, int n) const {
     check_covered(m_first_day - boost::gregorian::days(1)); // throws with the file to add
   }
   return m_sessions[static_cast<std::size_t>(pos - n)];
+}
+
+core::Date Calendar::business_day_back_or_first(const core::Date& date, int n) const {
+  const auto anchor = business_day_on_or_before(date);
+  auto it = std::lower_bound(m_sessions.begin(), m_sessions.end(), anchor);
+  const auto pos = static_cast<long>(it - m_sessions.begin());
+  return m_sessions[static_cast<std::size_t>(std::max(0L, pos - n))];
 }
 
 int Calendar::business_days_between(const core::Date& after, const core::Date& upto) const {
@@ -239,16 +255,22 @@ core::KstTime Calendar::session_close(const core::Date& session) const {
   return {session, session_hours(session).close};
 }
 
-core::KstTime Calendar::expected_publication(const core::Date& session) const {
-  return {next_business_day(session), hours(8)};
+std::optional<core::KstTime> Calendar::expected_publication(const core::Date& session) const {
+  const auto next = next_business_day_if_known(session);
+  if (!next) {
+    return std::nullopt;
+  }
+  return core::KstTime(*next, hours(8));
 }
 
 core::Date Calendar::latest_published_session(const core::KstTime& now) const {
   auto session = business_day_on_or_before(now.date());
-  while (expected_publication(session) > now) {
+  for (;;) {
+    if (const auto published = expected_publication(session); published && *published <= now) {
+      return session;
+    }
     session = previous_business_day(session);
   }
-  return session;
 }
 
 std::filesystem::path find_holidays_dir(const std::optional<std::string>& explicit_dir) {

@@ -62,6 +62,12 @@ fs::path dir_arg(Context& ctx, const po::variables_map& vm, std::string_view sub
                                : ops::default_archive_dir(ctx.db_path(), sub);
 }
 
+// Where the directory came from, for the policy's messages.
+std::string dir_what(const po::variables_map& vm, std::string_view command) {
+  return std::string(command) +
+         (vm.count("dir") != 0U ? " --dir" : " (the default directory next to the database)");
+}
+
 int snapshot_cleanup(Context& ctx, const Args& args) {
   po::options_description opts("Options");
   opts.add_options() //
@@ -80,7 +86,8 @@ int snapshot_cleanup(Context& ctx, const Args& args) {
     const int days = retention_arg(*vm, "days", "krxbatch snapshot cleanup");
     const auto dir = dir_arg(ctx, *vm, "snapshots");
     const auto result =
-        ops::clean_archives(dir, ops::ArchiveKind::snapshot, ctx.clock().today_kst(), days);
+        ops::clean_archives(dir, ops::ArchiveKind::snapshot, ctx.clock().today_kst(), days,
+                            ctx.path_policy(), dir_what(*vm, "snapshot cleanup"));
     if (ctx.json()) {
       std::cout << ordered_json{{"cleanup", cleanup_json(result, days)}}.dump(2) << "\n";
     } else {
@@ -129,8 +136,8 @@ int run_backup(Context& ctx, const Args& args) {
     ordered_json j = ordered_json::object();
     if (!cleanup_only) {
       auto& db = existing_database(ctx, "backup");
-      const auto result =
-          ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>());
+      const auto result = ops::make_backup(db, dir, ctx.clock().now_kst(), (*vm)["gzip"].as<bool>(),
+                                           ctx.path_policy(), dir_what(*vm, "backup"));
       spdlog::info("backup: {} ({} bytes, verified)", result.path.string(), result.bytes);
       if (ctx.json()) {
         j["backup"] = archive_json(result);
@@ -140,7 +147,8 @@ int run_backup(Context& ctx, const Args& args) {
     }
     if (has_retention) {
       const auto result =
-          ops::clean_archives(dir, ops::ArchiveKind::backup, ctx.clock().today_kst(), days);
+          ops::clean_archives(dir, ops::ArchiveKind::backup, ctx.clock().today_kst(), days,
+                              ctx.path_policy(), dir_what(*vm, "backup"));
       spdlog::info("backup cleanup: {} deleted, {} kept in {}", result.deleted.size(), result.kept,
                    dir.string());
       if (ctx.json()) {
@@ -178,7 +186,8 @@ int run_snapshot(Context& ctx, const Args& args) {
   return run_care_command(ctx, "snapshot", [&] {
     auto& db = existing_database(ctx, "snapshot");
     const auto result =
-        ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst());
+        ops::make_snapshot(db, dir_arg(ctx, *vm, "snapshots"), ctx.clock().now_kst(),
+                           ctx.path_policy(), dir_what(*vm, "snapshot"));
     spdlog::info("snapshot: {} ({} bytes, verified)", result.path.string(), result.bytes);
     if (ctx.json()) {
       std::cout << ordered_json{{"snapshot", archive_json(result)}}.dump(2) << "\n";

@@ -146,7 +146,11 @@ int today(Context& ctx, const Args& args) {
   const auto& cal = ctx.calendar();
   const auto reason = cal.closure_reason(date);
   const bool open_now = cal.is_market_open(now);
-  const auto next = cal.next_business_day(date);
+  // Past the last holiday file the next session is not known yet; today still is.
+  const auto next = cal.next_business_day_if_known(date);
+  const std::string unknown_next = "not known yet: add holidays/" +
+                                   std::to_string(cal.last_year() + 1) +
+                                   ".txt (KRX publishes the closures each December)";
   const auto time_text = hhmm(now.time_of_day());
   if (ctx.json()) {
     ordered_json j{{"now", core::to_iso(now)},
@@ -156,8 +160,8 @@ int today(Context& ctx, const Args& args) {
     j["closure"] = reason ? ordered_json(*reason) : ordered_json(nullptr);
     j["hours"] = reason ? ordered_json(nullptr) : hours_json(cal.session_hours(date));
     j["market_open"] = open_now;
-    j["next_session"] = core::to_iso(next);
-    j["next_session_hours"] = hours_json(cal.session_hours(next));
+    j["next_session"] = next ? ordered_json(core::to_iso(*next)) : ordered_json(nullptr);
+    j["next_session_hours"] = next ? hours_json(cal.session_hours(*next)) : ordered_json(nullptr);
     std::cout << j.dump() << "\n";
   } else {
     std::cout << "today (KST)      " << core::to_iso(date) << " (" << weekday_name(date) << ")\n";
@@ -167,8 +171,12 @@ int today(Context& ctx, const Args& args) {
       std::cout << "session          yes: " << hours_text(cal.session_hours(date)) << "\n";
     }
     std::cout << "market open now  " << (open_now ? "yes" : "no") << " (" << time_text << " KST)\n";
-    std::cout << "next session     " << core::to_iso(next) << " (" << weekday_name(next) << "), "
-              << hours_text(cal.session_hours(next)) << "\n";
+    if (next) {
+      std::cout << "next session     " << core::to_iso(*next) << " (" << weekday_name(*next)
+                << "), " << hours_text(cal.session_hours(*next)) << "\n";
+    } else {
+      std::cout << "next session     " << unknown_next << "\n";
+    }
   }
   spdlog::info("calendar today: {} {} KST, {}, market {}", core::to_iso(date), time_text,
                reason ? "closed" : "a session", open_now ? "open" : "closed");

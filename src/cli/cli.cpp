@@ -2,12 +2,14 @@
 
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include "context.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cstdlib>
 #include <iostream>
 
 namespace krxbatch::cli {
@@ -90,6 +92,10 @@ int dispatch(int argc, const char* const* argv) {
     throw core::usage_error(std::string("krxbatch: ") + e.what() + "; see `krxbatch --help`");
   }
   util::init_logging(util::parse_log_level(globals.log_level));
+  // Test seam of the leftover tests (docs/RELIABILITY.md); nothing in production sets it.
+  if (const char* point = std::getenv("KRXBATCH_TEST_KILL_AT"); point != nullptr) {
+    util::set_crash_point(point);
+  }
 
   if (vm.count("version") != 0U) {
     std::cout << "krxbatch " << KRXBATCH_VERSION << "\n";

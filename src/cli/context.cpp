@@ -1,6 +1,7 @@
 #include "context.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/ops/backup.hpp"
 #include "krxbatch/ops/job_locks.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/util/log.hpp"
@@ -63,13 +64,54 @@ std::string Context::source_spec() const {
 }
 
 std::filesystem::path Context::db_path() const {
+  std::string path = "data/krxbatch.db";
+  std::string what = "the default database";
   if (m_options.db) {
-    return *m_options.db;
+    path = *m_options.db;
+    what = "--db";
+  } else if (const char* env = std::getenv("KRXBATCH_DB"); env != nullptr && *env != '\0') {
+    path = env;
+    what = "KRXBATCH_DB";
   }
-  if (const char* env = std::getenv("KRXBATCH_DB"); env != nullptr && *env != '\0') {
-    return env;
+  if (path.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw core::usage_error(what + " is empty; give the database file, e.g. --db " +
+                            "data/krxbatch.db (nothing was changed)");
   }
-  return std::filesystem::path("data") / "krxbatch.db";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw core::usage_error(what + ": " + path + " is a directory; give the database file in it, " +
+                            "e.g. --db " + (std::filesystem::path(path) / "krxbatch.db").string() +
+                            " (nothing was changed)");
+  }
+  return path;
+}
+
+const util::PathPolicy& Context::path_policy() {
+  if (!m_policy) {
+    const auto db = db_path();
+    util::PathPolicy policy(db);
+    policy.protect_directory(ops::default_archive_dir(db, "backups"), "the backup directory",
+                             {"backup", "restore"});
+    policy.protect_directory(ops::default_archive_dir(db, "snapshots"), "the snapshot directory",
+                             {"snapshot"});
+    // Read-only inputs: a missing one is reported by what reads it, not here.
+    try {
+      policy.protect_directory(calendar::find_holidays_dir(m_options.holidays),
+                               "the holidays directory");
+    } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
+    }
+    try {
+      if (const auto config = ops::find_config_file(m_options.config, db, ops::process_env())) {
+        policy.protect_file(*config, "the config file");
+      }
+    } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
+    }
+    if (const auto spec = source_spec(); spec.starts_with("replay:") && spec.size() > 7) {
+      policy.protect_directory(spec.substr(7), "the replay directory (--source)");
+    }
+    m_policy.emplace(std::move(policy));
+  }
+  return *m_policy;
 }
 
 namespace {
@@ -116,11 +158,20 @@ const ops::Settings& Context::settings() {
           &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
       util::register_secret(*secret);
     }
+    // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.
+    for (const auto* url :
+         {&m_settings->krx_api_base_url, &m_settings->webhook_url, &m_settings->ping_start_url,
+          &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
+      for (const auto& credential : util::url_credentials(*url)) {
+        util::register_secret(credential);
+      }
+    }
   }
   return *m_settings;
 }
 
 std::filesystem::path Context::lock_path(std::string_view job) const {
+  // Named after the resolved database path (ops::ingest_lock_path), whatever the spelling.
   return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path())
                                              : ops::ingest_lock_path(db_path());
 }

@@ -5,6 +5,7 @@
 #include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/util/clock.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -44,7 +45,14 @@ public:
 
   const util::Clock& clock();
   const calendar::Calendar& calendar();
+  // The database as the operator spelled it (--db, KRXBATCH_DB or the default). Throws
+  // core::Error (exit 2) when it is empty or blank (SQLite would open a throw-away temporary
+  // database) or names a directory.
   std::filesystem::path db_path() const;
+  // What every command may write, rename and delete (util::PathPolicy): the database and its
+  // companions, the default backup and snapshot directories (owned by backup/restore and
+  // snapshot), and the holidays directory, the config file and a replay directory (nobody).
+  const util::PathPolicy& path_policy();
   // The market data source spec: "krx" or "replay:DIR".
   std::string source_spec() const;
   // Opens the database (creating it and its schema when absent).
@@ -63,6 +71,7 @@ private:
   std::optional<calendar::Calendar> m_calendar;
   std::optional<store::Database> m_database;
   std::optional<ops::Settings> m_settings;
+  std::optional<util::PathPolicy> m_policy;
 };
 
 // Parses a command's arguments. Returns nullopt when --help was asked (the usage has been

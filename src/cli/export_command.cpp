@@ -17,12 +17,14 @@ int run_export(Context& ctx, const Args& args) {
       ("from", po::value<std::string>()->required(), "first session (YYYY-MM-DD)") //
       ("to", po::value<std::string>()->required(), "last session (YYYY-MM-DD)")    //
       ("out", po::value<std::string>()->required(),
-       "directory to create (must be absent or "
-       "empty unless --force)") //
+       "directory to create (must be absent or empty, or a previous export with --force; never "
+       "the database's directory or an ancestor of it)") //
       ("tickers", po::value<std::string>(),
        "only these issues, e.g. 005930,000660 (index "
        "prices are always exported)") //
-      ("force", po::bool_switch(), "replace the content of a non-empty --out directory");
+      ("force", po::bool_switch(),
+       "replace a previous export in --out (a directory holding a krxbatch manifest.json and "
+       "only the files it lists)");
   const auto vm = parse_command_args(
       args,
       "krxbatch export --from DATE --to DATE --out DIR [--tickers A,B,...] [--force] [--json]\n\n"
@@ -50,7 +52,7 @@ int run_export(Context& ctx, const Args& args) {
   std::error_code ec;
   o.database_label = std::filesystem::absolute(ctx.db_path(), ec).string();
   o.created_at = ctx.clock().now_kst();
-  const auto manifest = ops::export_range(db, o);
+  const auto manifest = ops::export_range(db, o, ctx.path_policy());
   std::int64_t rows = 0;
   for (const auto& f : manifest.files) {
     rows += f.rows;

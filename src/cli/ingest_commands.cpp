@@ -59,6 +59,13 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
   settings.api.base_url = config.krx_api_base_url.empty() ? std::string(fetch::k_default_base_url)
                                                           : config.krx_api_base_url;
   settings.api.auth_key = config.krx_auth_key;
+  // Messages about the key or the URL name the line or variable that set them.
+  if (const auto it = config.origins.find("krx_auth_key"); it != config.origins.end()) {
+    settings.api.auth_key_origin = it->second;
+  }
+  if (const auto it = config.origins.find("krx_api_base_url"); it != config.origins.end()) {
+    settings.api.base_url_origin = it->second;
+  }
   settings.retry_scale = retry_scale(vm);
   // Test seam of the fault matrix (docs/RELIABILITY.md): a request timeout short enough for a
   // `delay` fault to exercise the timeout path in milliseconds.

@@ -8,11 +8,13 @@
 #include "krxbatch/ops/status_report.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <exception>
+#include <fcntl.h>
 #include <optional>
 #include <unistd.h>
 
@@ -50,11 +52,12 @@ std::string host_name() {
   return buf;
 }
 
-void attach_log_file(const ops::Settings& s, std::string_view job) {
+void attach_log_file(Context& ctx, const ops::Settings& s, std::string_view job) {
   const auto path = s.log_dir / (std::string(job) + ".log");
   const auto bytes = static_cast<std::size_t>(s.log_max_bytes);
-  // spdlog counts the rotated files only; log_files counts the current one too.
-  util::add_log_file(path, bytes, static_cast<std::size_t>(s.log_files - 1));
+  // add_log_file counts the rotated files only; log_files counts the current one too.
+  util::add_log_file(path, bytes, static_cast<std::size_t>(s.log_files - 1), ctx.path_policy(),
+                     s.origin("log_dir"));
 }
 
 // Best effort: metrics must never fail a job.
@@ -70,11 +73,14 @@ void write_metrics(Context& ctx, const ops::Settings& s, const ops::RunFigures& 
     };
     const auto report =
         ops::build_status(ctx.database(), ctx.calendar(), ctx.clock().now_kst(), options);
+    const auto& policy = ctx.path_policy();
     if (!s.metrics_textfile.empty()) {
-      ops::write_file_atomically(s.metrics_textfile, ops::render_metrics(report));
+      ops::write_file_atomically(s.metrics_textfile, ops::render_metrics(report), policy,
+                                 s.origin("metrics_textfile"));
     }
     if (!s.metrics_log.empty()) {
-      ops::append_line(s.metrics_log, ops::metrics_json_line(report, run));
+      ops::append_line(s.metrics_log, ops::metrics_json_line(report, run), policy,
+                       s.origin("metrics_log"));
     }
   } catch (const std::exception& e) {
     spdlog::warn("{}: metrics not written: {}; the job's outcome is unchanged", run.job, e.what());
@@ -92,7 +98,20 @@ ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& se
 int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
             const std::function<jobs::JobResult()>& body) {
   const auto& settings = ctx.settings();
-  attach_log_file(settings, job);
+  attach_log_file(ctx, settings, job);
+  // Where the metrics go is checked before the job runs: a refusal is a configuration error
+  // (exit 2), not a warning after the work.
+  if (!settings.metrics_textfile.empty()) {
+    ctx.path_policy().check_file(settings.metrics_textfile, settings.origin("metrics_textfile"),
+                                 "metrics");
+  }
+  if (!settings.metrics_log.empty()) {
+    ctx.path_policy().check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
+    // Appended to in place: opened (and created) now as it will be then, so that a link or
+    // another user's file is refused before the work rather than warned about after it.
+    (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
+                              settings.origin("metrics_log"));
+  }
 
   std::optional<util::FileLock> lock;
   try {
@@ -202,7 +221,7 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
 
 int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
   const auto& settings = ctx.settings();
-  attach_log_file(settings, name);
+  attach_log_file(ctx, settings, name);
 
   int exit_code = 0;
   const auto thrown = run_catching([&] { exit_code = body(); });

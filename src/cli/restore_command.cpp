@@ -74,10 +74,10 @@ int run_restore(Context& ctx, const Args& args) {
   }
   const fs::path file = (*vm)["file"].as<std::string>();
   const auto db_path = ctx.db_path();
-  auto work_dir = db_path.parent_path();
-  if (work_dir.empty()) {
-    work_dir = ".";
-  }
+  // Through a link to the database, the file it names is restored (a rename would replace
+  // the link), and the copy is staged next to that file.
+  const auto live = util::resolve_path(db_path);
+  const auto work_dir = live.parent_path();
   std::error_code ec;
   if (!fs::is_directory(work_dir, ec)) {
     throw core::usage_error("restore: the database's directory " + work_dir.string() +
@@ -115,9 +115,9 @@ int run_restore(Context& ctx, const Args& args) {
       ops::take_job_lock(ops::ingest_lock_path(db_path), "restore", "daily_update or manual_setup");
   const auto analysis =
       ops::take_job_lock(ops::analysis_lock_path(db_path), "restore", "hourly_analysis");
-  const auto result =
-      ops::restore_staged(db_path, std::move(staged.path),
-                          ops::default_archive_dir(db_path, "backups"), ctx.clock().now_kst());
+  const auto result = ops::restore_staged(live, std::move(staged.path),
+                                          ops::default_archive_dir(db_path, "backups"),
+                                          ctx.clock().now_kst(), ctx.path_policy());
   spdlog::info("restore: {} restored from {} ({}); digest {}", db_path.string(), file.string(),
                method_name(result.method), result.digest.sha256);
 

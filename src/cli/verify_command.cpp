@@ -1,4 +1,5 @@
 // `krxbatch verify`: is the database sound and consistent with itself?
+#include "krxbatch/ops/backup.hpp"
 #include "krxbatch/ops/verify.hpp"
 #include "krxbatch/util/log.hpp"
 
@@ -32,7 +33,18 @@ int run_verify(Context& ctx, const Args& args) {
     const auto started = std::chrono::steady_clock::now();
     const auto& calendar = ctx.calendar();
     auto& db = existing_database(ctx, "verify");
-    const auto report = ops::verify_database(db, calendar);
+    // Where interrupted commands leave their temporary files.
+    const auto db_path = ctx.db_path();
+    std::vector<std::filesystem::path> dirs = {
+        db_path.has_parent_path() ? db_path.parent_path() : std::filesystem::path("."),
+        ops::default_archive_dir(db_path, "backups"),
+        ops::default_archive_dir(db_path, "snapshots")};
+    if (const auto& metrics = ctx.settings().metrics_textfile; !metrics.empty()) {
+      dirs.push_back(std::filesystem::path(metrics).has_parent_path()
+                         ? std::filesystem::path(metrics).parent_path()
+                         : std::filesystem::path("."));
+    }
+    const auto report = ops::verify_database(db, calendar, dirs);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.json()) {

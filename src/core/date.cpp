@@ -39,6 +39,10 @@ std::optional<Date> make_date(int year, int month, int day) {
 }
 
 constexpr long long k_kst_offset_seconds = 9 * 3600;
+// The years an instant may fall in: Boost's dates end at 9999 and start at 1400, and a run
+// computes some days either side of "now".
+constexpr int k_min_year = 1900;
+constexpr int k_max_year = 9000;
 
 } // namespace
 
@@ -127,9 +131,18 @@ std::optional<KstTime> parse_instant_to_kst(std::string_view text) {
   }
   const KstTime local(*date, boost::posix_time::hours(hour) + boost::posix_time::minutes(minute) +
                                  boost::posix_time::seconds(second));
-  // local - offset = UTC; UTC + 9h = KST.
-  return local +
-         boost::posix_time::seconds(static_cast<long>(k_kst_offset_seconds - offset_seconds));
+  // local - offset = UTC; UTC + 9h = KST. Near the ends of what Boost represents the shift
+  // can leave its range (9999-12-31T23:00-05:00 is in year 10000): not an instant we take.
+  try {
+    const auto kst = local + boost::posix_time::seconds(
+                                 static_cast<long>(k_kst_offset_seconds - offset_seconds));
+    if (kst.is_special() || kst.date().year() < k_min_year || kst.date().year() > k_max_year) {
+      return std::nullopt;
+    }
+    return kst;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 KstTime kst_from_unix_seconds(long long seconds) {

@@ -32,7 +32,7 @@ bool has_control_or_space(std::string_view text) {
   return false;
 }
 
-std::string normalise_base_url(std::string base) {
+std::string normalise_base_url(std::string base, const std::string& origin) {
   if (base.empty()) {
     base = k_default_base_url;
   }
@@ -42,9 +42,9 @@ std::string normalise_base_url(std::string base) {
   const bool http = base.rfind("http://", 0) == 0 && base.size() > 7;
   const bool https = base.rfind("https://", 0) == 0 && base.size() > 8;
   if ((!http && !https) || has_control_or_space(base)) {
-    throw core::usage_error("KRX_API_BASE_URL: '" + market::excerpt(base, 100) +
-                            "' is not an http(s) URL; use e.g. " + std::string(k_default_base_url) +
-                            " (the default) or unset it");
+    // Never echoed: the value may hold credentials or a pasted key.
+    throw core::usage_error(origin + ": not an http(s) URL; use e.g. " +
+                            std::string(k_default_base_url) + " (the default) or unset it");
   }
   return base;
 }
@@ -76,15 +76,19 @@ void sleep_for_real(std::chrono::milliseconds wait) {
 
 OpenApiSource::OpenApiSource(OpenApiSettings settings, std::unique_ptr<HttpClient> http,
                              CallBudget& budget, RetryPolicy retry, Sleeper sleeper)
-    : m_base_url(normalise_base_url(std::move(settings.base_url))), m_http(std::move(http)),
+    : m_base_url(normalise_base_url(std::move(settings.base_url), settings.base_url_origin)),
+      m_base_url_origin(std::move(settings.base_url_origin)),
+      m_auth_key_origin(std::move(settings.auth_key_origin)), m_http(std::move(http)),
       m_budget(budget), m_retry(std::move(retry)), m_sleep(std::move(sleeper)) {
   if (settings.auth_key.empty()) {
-    throw core::usage_error("KRX_AUTH_KEY is empty or unset: set it in the environment to the "
-                            "key issued at openapi.krx.co.kr (or use --source replay:DIR)");
+    throw core::usage_error("no KRX key: set KRX_AUTH_KEY in the environment, or krx_auth_key in "
+                            "the config file (mode 0600), to the key issued at "
+                            "openapi.krx.co.kr (or use --source replay:DIR)");
   }
   if (has_control_or_space(settings.auth_key)) {
-    throw core::usage_error("KRX_AUTH_KEY holds spaces or control characters (a pasted line "
-                            "break?); set it to the key alone");
+    throw core::usage_error(m_auth_key_origin +
+                            " holds spaces or control characters (a pasted line break?); set it "
+                            "to the key alone");
   }
   util::register_secret(settings.auth_key);
   assert(m_http != nullptr);
@@ -97,8 +101,12 @@ std::string OpenApiSource::url(Endpoint endpoint, const core::Date& day) const {
          "?basDd=" + core::to_basdd(day);
 }
 
+std::optional<core::Date> OpenApiSource::first_day(Endpoint endpoint) const {
+  return endpoint == Endpoint::konex_stocks ? core::Date(2013, 7, 1) : core::Date(2010, 1, 4);
+}
+
 std::string OpenApiSource::describe() const {
-  return "KRX Open API at " + m_base_url;
+  return "KRX Open API at " + util::without_url_credentials(m_base_url);
 }
 
 void OpenApiSource::prefetch(const core::Date& day, std::span<const Endpoint> endpoints) {
@@ -206,15 +214,16 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
 std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint) const {
   switch (kind) {
   case FailureKind::unauthorized:
-    return "KRX refused the key: check KRX_AUTH_KEY (the key issued at openapi.krx.co.kr; a "
-           "key expires a year after issue and is deleted after a year unused)";
+    return "KRX refused the key: check " + m_auth_key_origin +
+           " (the key issued at openapi.krx.co.kr; a key expires a year after issue and is "
+           "deleted after a year unused)";
   case FailureKind::not_approved:
     return "the key is not approved for " + std::string(api_id(endpoint)) +
            ": apply for this API (이용신청) at openapi.krx.co.kr and wait for the approval "
            "(about one business day)";
   case FailureKind::bad_endpoint:
-    return "check KRX_API_BASE_URL (now " + m_base_url + ", default " +
-           std::string(k_default_base_url) + ")";
+    return "check " + m_base_url_origin + " (now " + util::without_url_credentials(m_base_url) +
+           ", default " + std::string(k_default_base_url) + ")";
   case FailureKind::server_error:
     return "KRX is failing; the day stays pending and the next run retries it";
   case FailureKind::network:
@@ -225,7 +234,8 @@ std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint) const {
   case FailureKind::malformed_body:
     return "KRX did not send its JSON answer; the next run retries the day";
   case FailureKind::client_error:
-    return "KRX refused the request; check KRX_API_BASE_URL (now " + m_base_url + ")";
+    return "KRX refused the request; check " + m_base_url_origin + " (now " +
+           util::without_url_credentials(m_base_url) + ")";
   case FailureKind::quota_exhausted:
   case FailureKind::missing_data:
     break;

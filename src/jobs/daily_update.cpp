@@ -28,6 +28,15 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
   store::MetaStore meta(env.db);
   const auto now = env.clock.now_kst();
   const auto last_closed = last_closed_session(env.calendar, now);
+  // A day before the source's first one would answer no rows forever: `waiting` for ever,
+  // and an alert that comes back after every acknowledgement. Refused before anything runs.
+  if (const auto first = first_available_day(source, settings.markets);
+      first && options.from && *options.from < *first) {
+    throw core::usage_error("daily_update: --from " + core::to_iso(*options.from) + " is before " +
+                            core::to_iso(*first) + ", the first day " + source.describe() +
+                            " has data for; reload from " + core::to_iso(*first) +
+                            " or later (nothing was changed)");
+  }
   // Staged sessions left by a killed run (the caller holds the ingest lock) go to daily_prices,
   // and the mark over them, before anything is planned.
   merge_staged_prices(env);
@@ -79,13 +88,13 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
     auto states = all_states(jobs);
     // A session recorded complete after the mark must also have its rows: if someone deleted
     // them (or restored an older file), it is fetched again.
-    const auto first = mark ? env.calendar.next_business_day(*mark) : *start_recorded;
+    const auto first = mark ? env.calendar.next_business_day_if_known(*mark) : start_recorded;
     std::vector<core::Date> vanished;
-    if (first <= last_closed) {
+    if (first && *first <= last_closed) {
       const auto present =
-          store::PriceStore(env.db).complete_sessions(first, last_closed, settings.markets);
+          store::PriceStore(env.db).complete_sessions(*first, last_closed, settings.markets);
       for (auto& [d, s] : states) {
-        if (d >= first && s == state::DayState::succeeded && !present.contains(d)) {
+        if (d >= *first && s == state::DayState::succeeded && !present.contains(d)) {
           s = state::DayState::pending;
           vanished.push_back(d);
         }

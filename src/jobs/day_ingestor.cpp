@@ -70,17 +70,47 @@ DayOutcome DayIngestor::finish_failed(const core::Date& day, DayOutcome outcome)
 DayOutcome DayIngestor::finish_waiting(const core::Date& day, const std::string& what) {
   const auto now = m_env.clock.now_kst();
   const auto expected = m_env.calendar.expected_publication(day);
+  // The calendar's last session is published in a year the holiday files do not cover yet.
   std::string message =
-      what + " answered no rows: not published yet (expected from " + hhmm_date(expected) + ")";
-  if (now > expected + boost::posix_time::hours(24)) {
+      what + " answered no rows: not published yet (expected from " +
+      (expected ? hhmm_date(*expected) : std::string("the next business day, in the next year")) +
+      ")";
+  if (expected && now > *expected + boost::posix_time::hours(24)) {
     message = what + " still answers no rows more than a day after its expected publication (" +
-              hhmm_date(expected) + "); if KRX was closed on " + core::to_iso(day) +
+              hhmm_date(*expected) + "); if KRX was closed on " + core::to_iso(day) +
               ", add it to holidays/" + std::to_string(static_cast<int>(day.year())) + ".txt";
     m_alerts.raise(store::AlertSeverity::warn, k_job, "unpublished", message,
                    "unpublished:" + core::to_iso(day), now);
   }
   m_jobs.apply(k_job, day, state::DayEvent::wait, now, message);
   return {Kind::waiting, 0, 0, message, std::nullopt};
+}
+
+std::optional<std::size_t> DayIngestor::reference_count(const core::Date& day, market::Market m) {
+  std::vector<std::size_t> counts;
+  const auto known = m_recent_counts.find(m);
+  if (m_last_day && m_last_day == m_env.calendar.previous_business_day_if_known(day) &&
+      known != m_recent_counts.end()) {
+    counts = known->second;
+  } else {
+    // The stored sessions before `day` (staged ones count), walking back over a few missing.
+    std::optional<core::Date> d = day;
+    for (std::size_t looked = 0;
+         looked < 2 * k_reference_sessions && counts.size() < k_reference_sessions; ++looked) {
+      d = m_env.calendar.previous_business_day_if_known(*d);
+      if (!d) {
+        break; // the calendar's first session: nothing stored before it
+      }
+      if (const auto n = m_prices.row_count(*d, m); n > 0) {
+        counts.push_back(n);
+      }
+    }
+  }
+  if (counts.empty()) {
+    return std::nullopt;
+  }
+  std::sort(counts.begin(), counts.end());
+  return counts[counts.size() / 2];
 }
 
 void DayIngestor::prefetch(const core::Date& day) {
@@ -109,7 +139,6 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   std::vector<market::PriceRow> prices;
   std::vector<market::IndexRow> indices;
   std::vector<std::pair<market::Market, market::Finding>> warnings;
-  const auto previous = m_env.calendar.previous_business_day(day);
 
   for (const auto m : m_settings.markets) {
     const auto endpoint = fetch::stock_endpoint(m);
@@ -126,13 +155,7 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     if (rows.empty()) {
       return finish_waiting(day, std::string(fetch::api_id(endpoint)));
     }
-    // The previous session's count, from memory when this run just stored it.
-    const auto known = m_last_counts.find(m);
-    const auto before = m_last_day == previous && known != m_last_counts.end()
-                            ? known->second
-                            : m_prices.row_count(previous, m);
-    const auto report =
-        market::validate_stocks(day, m, rows, before > 0 ? std::optional(before) : std::nullopt);
+    const auto report = market::validate_stocks(day, m, rows, reference_count(day, m));
     if (report.has_errors()) {
       for (const auto& f : report.findings) {
         if (f.severity == market::Severity::error) {
@@ -211,11 +234,21 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   if (staged) {
     ++m_staged;
   }
-  m_last_day = day;
-  m_last_counts.clear();
+  std::map<market::Market, std::size_t> counts;
   for (const auto& r : prices) {
-    ++m_last_counts[r.market.value_or(market::Market::kospi)];
+    ++counts[r.market.value_or(market::Market::kospi)];
   }
+  if (m_last_day != m_env.calendar.previous_business_day_if_known(day)) {
+    m_recent_counts.clear(); // not contiguous: the next session reads the store again
+  }
+  for (const auto& [m, n] : counts) {
+    auto& recent = m_recent_counts[m];
+    recent.push_back(n);
+    if (recent.size() > k_reference_sessions) {
+      recent.erase(recent.begin());
+    }
+  }
+  m_last_day = day;
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
 }
 
@@ -252,7 +285,7 @@ std::optional<core::Date> advance_daily_mark(JobEnv env) {
   const auto mark = jobs.job(store::k_job_daily_update).last_success_date;
   std::optional<core::Date> first;
   if (mark) {
-    first = env.calendar.next_business_day(*mark);
+    first = env.calendar.next_business_day_if_known(*mark); // none past the calendar's end
   } else {
     first = history_start(env.db);
   }

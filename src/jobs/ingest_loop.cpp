@@ -58,6 +58,17 @@ void StagingScope::merge() {
   }
 }
 
+std::optional<core::Date> first_available_day(const fetch::MarketSource& source,
+                                              const std::vector<market::Market>& markets) {
+  std::optional<core::Date> first;
+  for (const auto m : markets) {
+    if (const auto d = source.first_day(fetch::stock_endpoint(m)); d && (!first || *d > *first)) {
+      first = d;
+    }
+  }
+  return first;
+}
+
 LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_calls,
                        const std::vector<core::Date>& days,
                        const std::map<core::Date, Prefetched>& prefetched,

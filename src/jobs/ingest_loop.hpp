@@ -61,6 +61,11 @@ private:
   bool m_merged = false;
 };
 
+// The first session `source` has data for in every one of `markets` (the latest of their
+// stock endpoints' first days); nullopt when it has no such limit.
+std::optional<core::Date> first_available_day(const fetch::MarketSource& source,
+                                              const std::vector<market::Market>& markets);
+
 struct LoopResult {
   std::vector<core::Date> stored;
   std::vector<core::Date> waiting;

@@ -20,9 +20,12 @@ IngestPlan plan_catch_up(const calendar::Calendar& calendar, const CatchUpInput&
       }
     }
   }
-  const core::Date first =
-      input.mark ? calendar.next_business_day(*input.mark) : *input.history_start;
-  for (const auto& d : calendar.business_days(first, input.last_closed_session)) {
+  // Past the calendar's last session nothing follows the mark (yet).
+  const auto first =
+      input.mark ? calendar.next_business_day_if_known(*input.mark) : input.history_start;
+  const auto window =
+      first ? calendar.business_days(*first, input.last_closed_session) : std::vector<core::Date>{};
+  for (const auto& d : window) {
     const auto s = state_of(d);
     if (s && !state::needs_work(*s)) {
       ++plan.complete;

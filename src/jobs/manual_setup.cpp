@@ -54,6 +54,23 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
     spdlog::warn("manual_setup: {} session(s) left running by a stopped process will be retried",
                  recovered);
   }
+  // The backfill must not reach before the source's first day: those days would wait for
+  // ever. Checked on the newest possible session before anything is fetched; the probe can
+  // only move the latest session earlier, and the window is then cut at the first day.
+  const auto first_day = first_available_day(source, settings.markets);
+  if (first_day) {
+    const auto newest = last_closed_session(env.calendar, now);
+    const int available =
+        env.calendar.business_days_between(*first_day - boost::gregorian::days(1), newest);
+    if (options.days > available) {
+      throw core::usage_error("manual_setup: --days " + std::to_string(options.days) +
+                              " reaches before " + core::to_iso(*first_day) + ", the first day " +
+                              source.describe() + " has data for: there are " +
+                              std::to_string(available) + " sessions from it to " +
+                              core::to_iso(newest) + "; use --days " + std::to_string(available) +
+                              " or fewer (nothing was changed)");
+    }
+  }
   RunRecorder run(env, k_job, options.args);
   const auto calls_before = budget.consumed();
 
@@ -111,7 +128,13 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
       }
     }
   }
-  const auto start = env.calendar.business_day_back(session, options.days - 1);
+  auto start = env.calendar.business_day_back(session, options.days - 1);
+  if (first_day && start < *first_day) {
+    start = env.calendar.business_day_on_or_before(*first_day);
+    if (start < *first_day) {
+      start = env.calendar.next_business_day(start);
+    }
+  }
   const auto window = env.calendar.business_days(start, session);
   std::vector<core::Date> days;
   for (const auto& d : window) {

@@ -110,13 +110,21 @@ void check_market_cap(Findings& out, const PriceRow& row) {
 }
 
 void check_row_count(Findings& out, std::string_view what, std::size_t count,
-                     std::optional<std::size_t> previous) {
-  if (!previous || *previous == 0 || count == 0) {
+                     std::optional<std::size_t> reference) {
+  if (count > k_max_rows_per_answer) {
+    out.error("row_count", "",
+              std::string(what) + ": " + std::to_string(count) + " rows, more than the " +
+                  std::to_string(k_max_rows_per_answer) +
+                  " any KRX market has (not this market's answer; the day will be retried)");
     return;
   }
-  const auto prev = *previous;
+  if (!reference || *reference == 0 || count == 0) {
+    return;
+  }
+  const auto prev = *reference;
   const std::string numbers = std::string(what) + ": " + std::to_string(count) +
-                              " rows, the previous session had " + std::to_string(prev);
+                              " rows, the recent sessions had " + std::to_string(prev) +
+                              " (median)";
   if (count * 2 < prev) {
     out.error("row_count", "",
               numbers + " (less than half: a partial answer; the day will be retried)");
@@ -147,7 +155,7 @@ std::string ValidationReport::first_error() const {
 
 ValidationReport validate_stocks(const core::Date& requested, Market market,
                                  std::span<const PriceRow> rows,
-                                 std::optional<std::size_t> previous_row_count) {
+                                 std::optional<std::size_t> reference_row_count) {
   Findings out;
   std::unordered_set<std::string_view> seen;
   seen.reserve(rows.size());
@@ -174,7 +182,7 @@ ValidationReport validate_stocks(const core::Date& requested, Market market,
     check_ohlc(out, row);
     check_market_cap(out, row);
   }
-  check_row_count(out, expected_market, rows.size(), previous_row_count);
+  check_row_count(out, expected_market, rows.size(), reference_row_count);
   return out.take();
 }
 

@@ -110,6 +110,11 @@ std::vector<std::string> expired_archives(std::span<const std::string> file_name
   if (ours.empty()) {
     return out;
   }
+  // A retention reaching before the first date Boost represents keeps everything.
+  const core::Date earliest(1400, 1, 2);
+  if (today <= earliest || retention_days >= (today - earliest).days()) {
+    return out;
+  }
   const auto cutoff = today - boost::gregorian::days(retention_days);
   ours.pop_back(); // the newest is always kept
   for (const auto& e : ours) {

@@ -2,6 +2,7 @@
 
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/gzip.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,11 @@ namespace krxbatch::ops {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The tags of the temporary files (util::TempFile) of each command.
+constexpr std::string_view k_backup_tag = "backup";
+constexpr std::string_view k_snapshot_tag = "snapshot";
+constexpr std::string_view k_restore_tag = "restore";
 
 void ensure_dir(const fs::path& dir) {
   std::error_code ec;
@@ -24,12 +30,13 @@ void ensure_dir(const fs::path& dir) {
 }
 
 // Verifies the copy at `copy` (gunzipping it to a temp file first when `gzip`); throws when
-// it is not sound. The caller deletes `copy` on failure (it is a TempPath).
+// it is not sound. The caller deletes `copy` on failure (it is a TempFile).
 store::FileCheck verify_copy(const fs::path& copy, bool gzip, const fs::path& dir,
                              std::string_view what) {
+  // `what` is also the tag of the temp file a gzipped copy is checked through.
   store::FileCheck check;
   if (gzip) {
-    util::TempPath plain(util::make_temp_file(dir, "verify", ".db"));
+    util::TempFile plain(dir, what, ".db");
     util::gunzip_file(copy, plain.path());
     check = store::check_database_file(plain.path());
   } else {
@@ -51,42 +58,48 @@ fs::path default_archive_dir(const fs::path& db_path, std::string_view sub) {
 }
 
 ArchiveResult make_backup(store::Database& db, const fs::path& dir, const core::KstTime& now,
-                          bool gzip) {
-  ensure_dir(dir);
+                          bool gzip, const util::PathPolicy& policy, std::string_view what) {
+  policy.check_directory(dir, what, "backup");
   const auto name = backup_file_name(now, gzip);
   const auto final_path = dir / name;
-  if (fs::exists(final_path)) {
+  policy.check_file(final_path, what, "backup");
+  ensure_dir(dir);
+  util::remove_leftovers(dir, k_backup_tag);
+  if (fs::exists(fs::symlink_status(final_path))) {
     throw core::failure("backup: " + final_path.string() +
                         " already exists (a backup was taken this second); rerun in a second");
   }
-  util::TempPath copy(util::make_temp_file(dir, name));
+  util::TempFile copy(dir, k_backup_tag, ".db");
   store::backup_database(db, copy.path());
-  util::TempPath result;
+  util::crash_point("backup:copied");
+  util::TempFile result;
   if (gzip) {
-    util::TempPath packed(util::make_temp_file(dir, name));
+    util::TempFile packed(dir, k_backup_tag, ".db.gz");
     util::gzip_file(copy.path(), packed.path());
     result = std::move(packed);
   } else {
     result = std::move(copy);
   }
-  const auto check = verify_copy(result.path(), gzip, dir, "backup");
-  util::rename_durably(result.path(), final_path);
-  result.release();
+  const auto check = verify_copy(result.path(), gzip, dir, k_backup_tag);
+  result.commit(final_path);
   return {final_path, fs::file_size(final_path), check.schema_version, false};
 }
 
-ArchiveResult make_snapshot(store::Database& db, const fs::path& dir, const core::KstTime& now) {
-  ensure_dir(dir);
+ArchiveResult make_snapshot(store::Database& db, const fs::path& dir, const core::KstTime& now,
+                            const util::PathPolicy& policy, std::string_view what) {
+  policy.check_directory(dir, what, "snapshot");
   const auto name = snapshot_file_name(now.date());
   const auto final_path = dir / name;
-  util::TempPath copy(util::make_temp_file(dir, name));
-  // VACUUM INTO wants a file that does not exist yet.
-  fs::remove(copy.path());
+  policy.check_file(final_path, what, "snapshot");
+  ensure_dir(dir);
+  util::remove_leftovers(dir, k_snapshot_tag);
+  // VACUUM INTO writes into an empty file (ours, owner-only).
+  util::TempFile copy(dir, k_snapshot_tag, ".db");
   store::vacuum_database(db, copy.path());
-  const auto check = verify_copy(copy.path(), false, dir, "snapshot");
-  const bool replaced = fs::exists(final_path);
-  util::rename_durably(copy.path(), final_path);
-  copy.release();
+  util::crash_point("snapshot:copied");
+  const auto check = verify_copy(copy.path(), false, dir, k_snapshot_tag);
+  const bool replaced = fs::exists(fs::symlink_status(final_path));
+  copy.commit(final_path);
   return {final_path, fs::file_size(final_path), check.schema_version, replaced};
 }
 
@@ -97,7 +110,8 @@ StagedFile stage_for_restore(const fs::path& file, const fs::path& work_dir) {
                             " is not a file; give the path of a "
                             "backup (krxbatch-YYYYMMDD-HHMMSS.db or .db.gz)");
   }
-  StagedFile staged{util::TempPath(util::make_temp_file(work_dir, "restore", ".db")), {}, false};
+  util::remove_leftovers(work_dir, k_restore_tag);
+  StagedFile staged{util::TempFile(work_dir, k_restore_tag, ".db"), {}, false};
   staged.gzip = util::is_gzip_file(file);
   if (staged.gzip) {
     try {
@@ -115,19 +129,26 @@ StagedFile stage_for_restore(const fs::path& file, const fs::path& work_dir) {
     }
   }
   staged.check = store::check_database_file(staged.path.path());
+  util::crash_point("restore:staged");
   return staged;
 }
 
 CleanupResult clean_archives(const fs::path& dir, ArchiveKind kind, const core::Date& today,
-                             int retention_days) {
+                             int retention_days, const util::PathPolicy& policy,
+                             std::string_view what) {
+  const std::string_view writer = kind == ArchiveKind::backup ? "backup" : "snapshot";
+  policy.check_directory(dir, what, writer);
   CleanupResult out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return out;
   }
+  out.leftovers =
+      util::remove_leftovers(dir, kind == ArchiveKind::backup ? k_backup_tag : k_snapshot_tag);
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) {
+    // Our own regular files only: a link with our name is not a backup.
+    if (entry.is_regular_file() && !entry.is_symlink()) {
       names.push_back(entry.path().filename().string());
     }
   }
@@ -139,6 +160,7 @@ CleanupResult clean_archives(const fs::path& dir, ArchiveKind kind, const core::
   }
   for (const auto& n : expired_archives(names, kind, today, retention_days)) {
     const auto p = dir / n;
+    policy.check_delete(p, writer);
     if (!fs::remove(p, ec) && ec) {
       throw core::failure(p.string() + ": cannot delete (" + ec.message() + ")");
     }

@@ -108,6 +108,13 @@ void url(const std::string& value, const Origin& origin) {
 }
 
 void apply(Settings& s, std::string_view key, const std::string& value, const Origin& o) {
+  if (value.size() > k_max_config_value) {
+    // The value may be a secret: name its size, never echo it.
+    throw core::usage_error(o.where + ": the value is " + std::to_string(value.size()) +
+                            " bytes long, more than the " + std::to_string(k_max_config_value) +
+                            " a value may have");
+  }
+  s.origins.insert_or_assign(std::string(key), o.where);
   if (key == "krx_auth_key") {
     s.krx_auth_key = value;
   } else if (key == "krx_api_base_url") {
@@ -141,6 +148,12 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
 }
 
 std::string read_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(file, ec); !ec && size > k_max_config_file) {
+    throw core::usage_error(file.string() + ": the config file is " + std::to_string(size) +
+                            " bytes, more than the " + std::to_string(k_max_config_file) +
+                            " krxbatch reads; is --config (or KRXBATCH_CONFIG) the right file?");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw core::usage_error(file.string() + ": cannot read the config file (" +
@@ -158,6 +171,13 @@ std::string octal_mode(unsigned mode) {
 }
 
 } // namespace
+
+std::string Settings::origin(std::string_view key) const {
+  if (const auto it = origins.find(key); it != origins.end()) {
+    return it->second;
+  }
+  return std::string(key) + " (default)";
+}
 
 const std::vector<SettingKey>& setting_keys() {
   static const std::vector<SettingKey> keys = {

@@ -3,6 +3,7 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/store/table_export.hpp"
 #include "krxbatch/util/durable_file.hpp"
+#include "krxbatch/util/safe_path.hpp"
 #include "krxbatch/util/sha256.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,9 +11,13 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <set>
+#include <unistd.h>
 
 namespace krxbatch::ops {
 namespace fs = std::filesystem;
@@ -22,61 +27,94 @@ namespace {
 constexpr std::array k_tables = {store::ExportTable::daily_prices, store::ExportTable::index_prices,
                                  store::ExportTable::analysis_results};
 
-// Writes text to a file while hashing and counting it.
+constexpr std::string_view k_export_tag = "export";
+constexpr std::string_view k_manifest = "manifest.json";
+
+// Writes text to a new file (created exclusively, owner-only, never through a link) while
+// hashing and counting it.
 class HashedFile {
 public:
-  explicit HashedFile(const fs::path& path) : m_path(path), m_out(path, std::ios::binary) {
-    if (!m_out) {
+  explicit HashedFile(const fs::path& path)
+      : m_path(path),
+        m_fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) {
+    if (!m_fd) {
       throw core::failure(path.string() + ": cannot create (" + std::strerror(errno) + ")");
     }
   }
   void write(std::string_view text) {
-    m_out.write(text.data(), static_cast<std::streamsize>(text.size()));
     m_hash.update(text);
     m_bytes += text.size();
-  }
-  // Closes the file, flushes it to disk and returns (bytes, sha256).
-  std::pair<std::uintmax_t, std::string> finish() {
-    m_out.close();
-    if (!m_out) {
-      throw core::failure(m_path.string() + ": writing failed; check free disk space");
+    m_buffer += text;
+    if (m_buffer.size() >= (1U << 16U)) {
+      flush();
     }
-    util::sync_path(m_path);
+  }
+  // Writes what is left, flushes the file to disk and returns (bytes, sha256).
+  std::pair<std::uintmax_t, std::string> finish() {
+    flush();
+    if (::fsync(m_fd.get()) != 0) {
+      throw core::failure(m_path.string() + ": flushing to disk failed (" + std::strerror(errno) +
+                          "); check the disk");
+    }
+    m_fd = util::UniqueFd();
     return {m_bytes, m_hash.hex_digest()};
   }
 
 private:
+  void flush() {
+    util::write_all(m_fd.get(), m_buffer, m_path);
+    m_buffer.clear();
+  }
+
   fs::path m_path;
-  std::ofstream m_out;
+  util::UniqueFd m_fd;
   util::Sha256 m_hash;
   std::uintmax_t m_bytes = 0;
+  std::string m_buffer;
 };
 
-// A temporary directory removed with the object unless released.
-class TempDir {
-public:
-  explicit TempDir(const fs::path& parent, const std::string& stem) {
-    std::string templ = (parent / ("." + stem + ".XXXXXX")).string();
-    if (::mkdtemp(templ.data()) == nullptr) {
-      throw core::failure(parent.string() + ": cannot create a temporary directory (" +
-                          std::strerror(errno) + "); check that it is writable");
-    }
-    m_path = templ;
+// Why the non-empty directory `out` is not a previous export that --force may replace, or ""
+// when it is one: a krxbatch manifest.json, and nothing but the files it lists.
+std::string not_an_export(const fs::path& out) {
+  std::ifstream in(out / k_manifest, std::ios::binary);
+  if (!in || fs::is_symlink(out / k_manifest)) {
+    return "holds no krxbatch manifest.json";
   }
-  ~TempDir() {
-    if (!m_path.empty()) {
-      std::error_code ec;
-      fs::remove_all(m_path, ec);
+  std::set<std::string> listed = {std::string(k_manifest)};
+  try {
+    const auto manifest = nlohmann::json::parse(in);
+    if (!manifest.is_object() || !manifest.contains("krxbatch_version") ||
+        !manifest["files"].is_array()) {
+      return "holds a manifest.json that is not krxbatch's";
+    }
+    for (const auto& f : manifest["files"]) {
+      listed.insert(f.at("name").get<std::string>());
+    }
+  } catch (const std::exception&) {
+    return "holds a manifest.json that is not krxbatch's";
+  }
+  std::string extra;
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    const auto name = entry.path().filename().string();
+    if (!listed.contains(name) || !entry.is_regular_file() || entry.is_symlink()) {
+      if (++count <= 3) {
+        extra += (extra.empty() ? "" : ", ") + name;
+      }
     }
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
-  void release() { m_path.clear(); }
+  if (count > 0) {
+    return "holds what its manifest.json does not list (" + extra +
+           (count > 3 ? " and " + std::to_string(count - 3) + " more" : std::string()) + ")";
+  }
+  return {};
+}
 
-private:
-  fs::path m_path;
-};
+// Swaps the two directories in one step when the file system can (renameat2 RENAME_EXCHANGE);
+// false when it cannot (the caller then moves `out` aside first).
+bool exchange(const fs::path& a, const fs::path& b) {
+  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+}
 
 bool valid_ticker(std::string_view t) {
   return t.size() == 6 && std::all_of(t.begin(), t.end(), [](char c) {
@@ -150,9 +188,17 @@ std::vector<std::string> parse_tickers(std::string_view text) {
   return out;
 }
 
-ExportManifest export_range(store::Database& db, const ExportOptions& options) {
+ExportManifest export_range(store::Database& db, const ExportOptions& options,
+                            const util::PathPolicy& policy) {
   const auto& out = options.out_dir;
+  const std::string what = "export --out";
   std::error_code ec;
+  if (fs::is_symlink(out, ec)) {
+    throw core::usage_error(what + ": " + out.string() +
+                            " is a symbolic link; give the directory itself (nothing was "
+                            "changed)");
+  }
+  policy.check_replaceable_directory(out, what);
   const bool exists = fs::exists(out, ec);
   if (exists && !fs::is_directory(out, ec)) {
     throw core::usage_error("export: " + out.string() +
@@ -163,7 +209,14 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options) {
   if (non_empty && !options.force) {
     throw core::usage_error("export: " + out.string() +
                             " is not empty; choose another --out "
-                            "or add --force to replace its content (nothing was written)");
+                            "or add --force to replace a previous export (nothing was written)");
+  }
+  if (non_empty) {
+    if (const auto problem = not_an_export(out); !problem.empty()) {
+      throw core::usage_error("export: " + out.string() + " " + problem +
+                              ": --force replaces only a previous export; choose another --out "
+                              "or empty it yourself (nothing was changed)");
+    }
   }
   auto parent = out.parent_path();
   if (parent.empty()) {
@@ -173,8 +226,9 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options) {
   if (ec) {
     throw core::failure("export: cannot create " + parent.string() + " (" + ec.message() + ")");
   }
+  util::remove_leftovers(parent, k_export_tag);
 
-  TempDir tmp(parent, out.filename().string());
+  util::TempDir tmp(parent, k_export_tag);
   ExportManifest manifest;
   manifest.krxbatch_version = KRXBATCH_VERSION;
   manifest.database = options.database_label;
@@ -212,15 +266,27 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options) {
     }
   }
   {
-    HashedFile file(tmp.path() / "manifest.json");
+    HashedFile file(tmp.path() / k_manifest);
     file.write(manifest_json(manifest));
     file.finish();
   }
   util::sync_path(tmp.path());
+  util::crash_point("export:written");
 
-  if (non_empty) {
-    // Move the old content aside first, so a crash leaves it next to the target, not lost.
-    TempDir old(parent, out.filename().string() + ".old");
+  if (exists && exchange(tmp.path(), out)) {
+    // The new export is in place in one step; the old content is now the temporary directory,
+    // removed with it (or by the next export, after a crash).
+  } else if (!non_empty) {
+    // rename(2) replaces an empty directory.
+    fs::rename(tmp.path(), out, ec);
+    if (ec) {
+      throw core::failure("export: cannot rename the export to " + out.string() + " (" +
+                          ec.message() + ")");
+    }
+    tmp.release();
+  } else {
+    // Move the old export aside first, so a crash leaves it next to the target, not lost.
+    util::TempDir old(parent, k_export_tag);
     fs::remove(old.path());
     fs::rename(out, old.path(), ec);
     if (ec) {
@@ -234,15 +300,8 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options) {
       throw core::failure("export: cannot rename the export to " + out.string() + " (" +
                           ec.message() + "); nothing was changed");
     }
-  } else {
-    // rename(2) replaces an empty directory.
-    fs::rename(tmp.path(), out, ec);
-    if (ec) {
-      throw core::failure("export: cannot rename the export to " + out.string() + " (" +
-                          ec.message() + ")");
-    }
+    tmp.release();
   }
-  tmp.release();
   util::sync_path(parent);
   return manifest;
 }

@@ -1,15 +1,16 @@
 #include "krxbatch/ops/job_locks.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 namespace krxbatch::ops {
 
 std::filesystem::path ingest_lock_path(const std::filesystem::path& db_path) {
-  return db_path.string() + ".ingest.lock";
+  return util::resolve_path(db_path).string() + ".ingest.lock";
 }
 
 std::filesystem::path analysis_lock_path(const std::filesystem::path& db_path) {
-  return db_path.string() + ".analysis.lock";
+  return util::resolve_path(db_path).string() + ".analysis.lock";
 }
 
 util::FileLock take_job_lock(const std::filesystem::path& path, std::string_view command,

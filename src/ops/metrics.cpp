@@ -1,6 +1,8 @@
 #include "krxbatch/ops/metrics.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/durable_file.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,22 +65,12 @@ private:
   std::ostringstream m_out;
 };
 
+// The tag of the textfile's temporary files (util::TempFile).
+constexpr std::string_view k_metrics_tag = "metrics";
+
 core::Error io_error(const std::filesystem::path& path, std::string_view doing) {
   return core::failure(path.string() + ": cannot " + std::string(doing) + " (" +
                        std::strerror(errno) + "); check the directory exists and is writable");
-}
-
-void write_all(int fd, std::string_view text, const std::filesystem::path& path) {
-  while (!text.empty()) {
-    const auto n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw io_error(path, "write");
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
 }
 
 } // namespace
@@ -213,49 +205,27 @@ std::string metrics_json_line(const StatusReport& r, const RunFigures& run) {
   return j.dump();
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                           const util::PathPolicy& policy, std::string_view what) {
+  policy.check_file(path, what, "metrics");
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) {
-    throw io_error(dir, "create a temporary file in");
+  util::remove_leftovers(dir, k_metrics_tag);
+  util::TempFile temp(dir, k_metrics_tag);
+  util::write_all(temp.fd(), text, temp.path());
+  // The collector runs as another user.
+  if (::fchmod(temp.fd(), 0644) != 0) {
+    throw io_error(temp.path(), "finish writing");
   }
-  try {
-    write_all(fd, text, temp);
-    if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-      throw io_error(temp, "finish writing");
-    }
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    const auto error = io_error(temp, "close");
-    ::unlink(temp.c_str());
-    throw error;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const auto error = io_error(path, "replace");
-    ::unlink(temp.c_str());
-    throw error;
-  }
+  temp.commit(path);
 }
 
-void append_line(const std::filesystem::path& path, std::string_view line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw io_error(path, "open for appending");
-  }
+void append_line(const std::filesystem::path& path, std::string_view line,
+                 const util::PathPolicy& policy, std::string_view what) {
+  policy.check_file(path, what, "metrics");
+  auto fd = util::open_own_file(path, O_WRONLY | O_APPEND, 0644, what);
   std::string whole(line);
   whole += '\n';
-  try {
-    write_all(fd, whole, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  util::write_all(fd.get(), whole, path);
 }
 
 } // namespace krxbatch::ops

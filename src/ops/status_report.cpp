@@ -138,8 +138,8 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
   r.open_alerts = alerts.open_counts();
   r.newest_alerts = alerts.list(false, options.newest);
 
-  r.quality_since = calendar.business_day_back(r.latest_published_session,
-                                               std::max(0, options.quality_sessions - 1));
+  r.quality_since = calendar.business_day_back_or_first(r.latest_published_session,
+                                                        std::max(0, options.quality_sessions - 1));
   auto issues = store::PriceStore(db).quality_issues(r.quality_since, r.latest_published_session);
   r.quality_count = static_cast<int>(issues.size());
   std::stable_sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) {

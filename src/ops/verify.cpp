@@ -5,6 +5,7 @@
 #include "krxbatch/ops/universe.hpp"
 #include "krxbatch/store/db_file.hpp"
 #include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -245,7 +246,29 @@ std::vector<Finding> check_prices(const store::ViolationScan& scan) {
   return out;
 }
 
-VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar) {
+std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs) {
+  std::vector<Finding> out;
+  std::set<std::filesystem::path> seen;
+  for (const auto& dir : dirs) {
+    if (!seen.insert(util::resolve_path(dir)).second) {
+      continue;
+    }
+    for (const auto& p : util::find_leftovers(dir)) {
+      // `.krxbatch-tmp-<tag>-XXXXXX...`: the tag names the command that left it.
+      auto tag = p.filename().string().substr(util::k_temp_prefix.size());
+      tag = tag.substr(0, tag.find('-'));
+      const auto next =
+          tag == "metrics" ? std::string("job run (metrics_textfile)") : "`krxbatch " + tag + "`";
+      out.push_back({Level::warn, "leftover",
+                     p.string() + ": left by an interrupted " + tag +
+                         " (a temporary file); the next " + next + " removes it, or delete it"});
+    }
+  }
+  return out;
+}
+
+VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
+                             std::span<const std::filesystem::path> leftover_dirs) {
   std::vector<Finding> all;
   const auto add = [&](std::vector<Finding> more) {
     all.insert(all.end(), std::make_move_iterator(more.begin()),
@@ -307,6 +330,7 @@ VerifyReport verify_database(store::Database& db, const calendar::Calendar& cale
     add(check_job_days(days, std::set<core::Date>(stored.begin(), stored.end()), mark));
   });
   attempt("ohlc", [&] { add(check_prices(store::price_violations(db, k_examples))); });
+  add(check_leftovers(leftover_dirs));
   attempt("summary", [&] {
     const auto s = store::summarize(db);
     all.push_back({Level::info, "summary",

@@ -75,6 +75,29 @@ void apply_migrations(Database& owner, SQLite::Database& db) {
   }
 }
 
+// A file with tables but no krxbatch schema version is somebody else's SQLite database: it is
+// refused before anything (WAL mode, our tables) is written into it.
+void refuse_foreign_database(const std::string& path, SQLite::Database& db) {
+  if (read_user_version(db) != 0) {
+    return;
+  }
+  SQLite::Statement st(db, "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
+                           "ORDER BY name LIMIT 4");
+  std::string names;
+  int count = 0;
+  while (st.executeStep()) {
+    if (++count <= 3) {
+      names += (names.empty() ? "" : ", ") + st.getColumn(0).getString();
+    }
+  }
+  if (count > 0) {
+    throw core::usage_error(path + ": an SQLite database that is not krxbatch's (it holds " +
+                            names + (count > 3 ? ", ..." : "") +
+                            " and no krxbatch schema); choose the krxbatch database with --db or "
+                            "KRXBATCH_DB (nothing was changed)");
+  }
+}
+
 // SQLite counts every allocation under a global mutex unless told not to (nothing here reads
 // those counts); it must be told before the library initialises, so before the first open.
 void configure_sqlite_once() {
@@ -101,6 +124,9 @@ Database::Database(const std::string& path, OpenOptions options) {
   guarded(*this, "opening the database", [&] {
     auto& db = m_impl->db;
     db.setBusyTimeout(static_cast<int>(options.busy_timeout.count()));
+    if (options.migrate && !options.read_only) {
+      refuse_foreign_database(path, db);
+    }
     if (path != ":memory:" && !options.read_only) {
       const auto mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
       if (mode != "wal") {

@@ -38,7 +38,8 @@ std::unique_ptr<Clock> make_clock(const std::optional<std::string>& now_option) 
   const auto start = core::parse_instant_to_kst(*text);
   if (!start) {
     throw core::usage_error(source + ": '" + *text +
-                            "' is not a valid time; use e.g. 2024-06-28T19:00:00+09:00");
+                            "' is not a valid time between the years 1900 and 9000; use e.g. "
+                            "2024-06-28T19:00:00+09:00");
   }
   return std::make_unique<OffsetClock>(*start);
 }

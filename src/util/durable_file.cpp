@@ -3,7 +3,6 @@
 #include "krxbatch/core/error.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,6 +24,20 @@ void sync_path(const std::filesystem::path& path) {
   }
 }
 
+void write_all(int fd, std::string_view text, const std::filesystem::path& path) {
+  while (!text.empty()) {
+    const auto n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      throw core::failure(path.string() + ": writing failed (" + std::strerror(errno) +
+                          "); check free disk space");
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
 void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to) {
   sync_path(from);
   if (::rename(from.c_str(), to.c_str()) != 0) {
@@ -33,37 +46,6 @@ void rename_durably(const std::filesystem::path& from, const std::filesystem::pa
   }
   auto dir = to.parent_path();
   sync_path(dir.empty() ? std::filesystem::path(".") : dir);
-}
-
-std::filesystem::path make_temp_file(const std::filesystem::path& dir, const std::string& stem,
-                                     const std::string& suffix) {
-  std::string templ = (dir / ("." + stem + ".XXXXXX" + suffix)).string();
-  const int fd = ::mkstemps(templ.data(), static_cast<int>(suffix.size()));
-  if (fd < 0) {
-    throw core::failure(dir.string() + ": cannot create a temporary file (" + std::strerror(errno) +
-                        "); check that the directory exists and is "
-                        "writable");
-  }
-  ::close(fd);
-  return templ;
-}
-
-TempPath::~TempPath() {
-  if (!m_path.empty()) {
-    std::error_code ec;
-    std::filesystem::remove(m_path, ec);
-  }
-}
-
-TempPath& TempPath::operator=(TempPath&& other) noexcept {
-  if (this != &other) {
-    if (!m_path.empty()) {
-      std::error_code ec;
-      std::filesystem::remove(m_path, ec);
-    }
-    m_path = std::exchange(other.m_path, {});
-  }
-  return *this;
 }
 
 } // namespace krxbatch::util

@@ -1,9 +1,11 @@
 #include "krxbatch/util/file_lock.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -18,14 +20,11 @@
 namespace krxbatch::util {
 
 std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw core::failure(path.string() + ": cannot create the lock file (" + std::strerror(errno) +
-                        "); check that its directory is writable");
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // Never through a link, never somebody else's file (safe_path.hpp): only then is it ours to
+  // truncate.
+  auto fd = open_own_file(path, O_RDWR, 0600, "the lock file");
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    ::close(fd);
     if (err == EWOULDBLOCK) {
       return std::nullopt;
     }
@@ -33,19 +32,30 @@ std::optional<FileLock> FileLock::try_acquire(const std::filesystem::path& path)
   }
   // Record our PID for the "held by" message; failures here are harmless.
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) == 0) {
-    [[maybe_unused]] const auto n = ::pwrite(fd, pid.data(), pid.size(), 0);
+  if (::ftruncate(fd.get(), 0) == 0) {
+    [[maybe_unused]] const auto n = ::pwrite(fd.get(), pid.data(), pid.size(), 0);
   }
-  return FileLock(path, fd);
+  return FileLock(path, fd.release());
 }
 
 std::optional<long> FileLock::holder_pid(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  long pid = 0;
-  if (in >> pid && pid > 0) {
-    return pid;
+  // Only a message: read without following a link or blocking on a FIFO.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  char buf[32] = {};
+  const auto n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  const long pid = std::strtol(buf, &end, 10);
+  if (end == buf || pid <= 0) {
+    return std::nullopt;
+  }
+  return pid;
 }
 
 std::optional<bool> FileLock::is_held(const std::filesystem::path& path) {

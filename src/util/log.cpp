@@ -2,15 +2,22 @@
 
 #include "krxbatch/core/date.hpp"
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/durable_file.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
+#include <spdlog/details/null_mutex.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
 #include <mutex>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace krxbatch::util {
@@ -102,6 +109,85 @@ private:
   std::vector<Target> m_sinks;
 };
 
+// A size-capped rotating log file (`<name>.log`, then `<name>.1.log`, ...), as spdlog's
+// rotating_file_sink rotates, but every file is opened by util::open_own_file (never through a
+// symbolic link, only this user's regular file) and every rotation's target passes the path
+// policy. Called under the RedactingSink's mutex (hence null_mutex).
+class SafeRotatingFileSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+public:
+  // Every name the file will have (rotated ones included) passes `policy` first; `what` names
+  // where the directory came from in a refusal.
+  SafeRotatingFileSink(std::filesystem::path path, std::size_t max_bytes, std::size_t max_files,
+                       const PathPolicy& policy, std::string_view what)
+      : m_path(std::move(path)), m_max_bytes(max_bytes), m_max_files(max_files) {
+    for (std::size_t i = 0; i <= m_max_files; ++i) {
+      policy.check_file(rotated_name(i), what, "log");
+    }
+    open();
+  }
+
+protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    if (m_size > 0 && m_size + line.size() > m_max_bytes) {
+      rotate();
+    }
+    try {
+      write_all(m_fd.get(), std::string_view(line.data(), line.size()), m_path);
+      m_size += line.size();
+    } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
+      // A full disk must not stop the job: stderr has the line.
+    }
+  }
+  void flush_() override {} // write(2) leaves nothing buffered
+
+private:
+  // `<dir>/<stem>.<i><ext>` for i > 0, as spdlog names them.
+  std::filesystem::path rotated_name(std::size_t i) const {
+    if (i == 0) {
+      return m_path;
+    }
+    auto name = m_path.stem().string() + "." + std::to_string(i) + m_path.extension().string();
+    return m_path.parent_path() / name;
+  }
+
+  void open() {
+    m_fd = open_own_file(m_path, O_WRONLY | O_APPEND, 0644, "log file");
+    struct stat st {};
+    m_size = ::fstat(m_fd.get(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+  }
+
+  void rotate() {
+    if (m_max_files == 0) {
+      if (::ftruncate(m_fd.get(), 0) == 0) {
+        m_size = 0;
+      }
+      return;
+    }
+    m_fd = UniqueFd();
+    for (std::size_t i = m_max_files; i > 0; --i) {
+      const auto from = rotated_name(i - 1);
+      std::error_code ec;
+      if (!std::filesystem::exists(std::filesystem::symlink_status(from, ec))) {
+        continue;
+      }
+      std::filesystem::rename(from, rotated_name(i), ec); // a link is moved, never followed
+    }
+    try {
+      open();
+    } catch (const std::exception&) {
+      m_size = 0; // a link planted in the instant of the rotation: stop writing the file
+    }
+  }
+
+  std::filesystem::path m_path;
+  std::size_t m_max_bytes;
+  std::size_t m_max_files;
+  UniqueFd m_fd;
+  std::size_t m_size = 0;
+};
+
 constexpr spdlog::level::level_enum k_levels[] = {spdlog::level::trace, spdlog::level::debug,
                                                   spdlog::level::info,  spdlog::level::warn,
                                                   spdlog::level::err,   spdlog::level::off};
@@ -144,21 +230,29 @@ void init_logging(LogLevel level) {
   spdlog::set_default_logger(logger);
 }
 
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files) {
+void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
+                  const PathPolicy& policy, std::string_view what) {
   if (!g_root) {
     init_logging(LogLevel::info);
   }
+  const auto dir = path.parent_path();
+  policy.check_directory(dir, what, "log");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
   try {
-    std::filesystem::create_directories(path.parent_path());
-    auto file =
-        std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.string(), max_bytes, max_files);
+    if (ec) {
+      throw core::failure(ec.message());
+    }
+    auto file = std::make_shared<SafeRotatingFileSink>(path, max_bytes, max_files, policy, what);
     file->set_formatter(make_formatter());
     g_root->add(std::move(file), true);
-  } catch (const std::exception& e) {
-    throw core::usage_error(
-        path.string() + ": cannot open the log file (" + e.what() +
-        "); check the directory's permissions, or set log_dir in the config file "
-        "(KRXBATCH_LOG_DIR)");
+  } catch (const core::Error& e) {
+    if (e.code() == core::ExitCode::usage) {
+      throw;
+    }
+    throw core::usage_error(std::string(what) + ": cannot open the log file " + path.string() +
+                            " (" + e.what() + "); give this user write access to " + dir.string() +
+                            ", or point " + std::string(what) + " at a writable directory");
   }
 }
 
@@ -183,6 +277,80 @@ void register_secret(const std::string& secret) {
 std::string redact(std::string text) {
   std::lock_guard lock(g_secrets_mutex);
   return redact_locked(std::move(text));
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// The user information of a URL (`user:pass` of `https://user:pass@host/`): its offset and
+// length, or nullopt when there is none.
+std::optional<std::pair<std::size_t, std::size_t>> userinfo_span(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos || at == 0) {
+    return std::nullopt;
+  }
+  return std::pair{scheme + 3, at};
+}
+
+} // namespace
+
+std::string without_url_credentials(std::string url) {
+  if (const auto span = userinfo_span(url)) {
+    url.replace(span->first, span->second, "***");
+  }
+  return url;
+}
+
+std::vector<std::string> url_credentials(std::string_view url) {
+  const auto span = userinfo_span(url);
+  if (!span) {
+    return {};
+  }
+  const auto userinfo = url.substr(span->first, span->second);
+  std::vector<std::string> out = {std::string(userinfo)};
+  if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+    out.emplace_back(userinfo.substr(colon + 1));
+  }
+  const auto count = out.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (auto decoded = percent_decoded(out[i]); decoded != out[i]) {
+      out.push_back(std::move(decoded));
+    }
+  }
+  std::erase_if(out, [](const std::string& s) { return s.empty(); });
+  return out;
 }
 
 } // namespace krxbatch::util

@@ -369,7 +369,8 @@ TEST_SUITE("cli.export") {
     CHECK(files_in(out.parent_path()) == std::vector<std::string>{"june"});
   }
 
-  TEST_CASE("export refuses a non-empty directory unless --force, and leaves it as it was") {
+  TEST_CASE("export refuses a non-empty directory, and with --force anything but a previous "
+            "export, leaving it as it was") {
     Workspace ws;
     const auto out = ws.dir() / "out";
     fs::create_directories(out);
@@ -382,6 +383,13 @@ TEST_SUITE("cli.export") {
     CHECK(files_in(out) == std::vector<std::string>{"keep.txt"});
     auto forced = args;
     forced.emplace_back("--force");
+    r = ws.cli(forced);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "holds no krxbatch manifest.json: --force replaces only a previous "
+                          "export"));
+    CHECK(files_in(out) == std::vector<std::string>{"keep.txt"});
+    fs::remove(out / "keep.txt");
+    REQUIRE(ws.cli(args).exit_code == 0);
     r = ws.cli(forced);
     REQUIRE(r.exit_code == 0);
     CHECK(files_in(out) == std::vector<std::string>{"analysis_results.csv", "daily_prices.csv",

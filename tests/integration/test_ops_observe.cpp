@@ -533,11 +533,12 @@ TEST_SUITE("ops.care") {
     test::HttpReceiver receiver;
     write_config(env, "webhook_url = " + receiver.url("/hook") + "\n");
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "5"}).exit_code == 0);
-    // A backup directory that is a file: the backup cannot be written.
+    // A backup directory under a file: it cannot be created, the backup cannot be written.
+    // (A --dir that is itself a file is a usage error, exit 2, which raises no alert.)
     const auto not_a_dir = env.dir() / "not-a-dir";
     std::ofstream(not_a_dir) << "x";
     for (int i = 0; i < 2; ++i) {
-      CHECK(env.run({"backup", "--dir", not_a_dir.string()}).exit_code == 1);
+      CHECK(env.run({"backup", "--dir", (not_a_dir / "backups").string()}).exit_code == 1);
     }
     auto db = env.open();
     CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule = 'command_failed' AND job_name = "

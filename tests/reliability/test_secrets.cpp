@@ -3,6 +3,7 @@
 // when KRX answers errors and when the server echoes the key back; and the files krxbatch
 // creates that could hold it are owner-only.
 #include "reliability.hpp"
+#include "support/http_receiver.hpp"
 
 #include <doctest/doctest.h>
 
@@ -132,6 +133,33 @@ TEST_SUITE("reliability.secrets") {
                 {{"KRX_AUTH_KEY", std::string(k_secret_key) + "\n"}});
     CHECK(r.exit_code != 0);
     CHECK(key_pieces(r, env.dir()) == "");
+  }
+
+  TEST_CASE("credentials embedded in the configured URLs (user:password@) are redacted like "
+            "the key") {
+    IngestEnv env(k_monday_morning);
+    // The password is the sentinel: no piece of it may show anywhere. The fake ignores the
+    // Basic authorization libcurl sends; the webhook and ping hosts do not listen.
+    auto with_credentials = [](const std::string& url) {
+      const auto scheme = url.find("://") + 3;
+      return url.substr(0, scheme) + "krxuser:" + std::string(k_secret_key) + "@" +
+             url.substr(scheme);
+    };
+    const auto nowhere = "http://127.0.0.1:" + std::to_string(unused_port());
+    const std::vector<std::pair<std::string, std::optional<std::string>>> urls = {
+        {"KRX_API_BASE_URL", with_credentials(env.fake().base_url())},
+        {"KRX_AUTH_KEY", "an-ordinary-key-1234"},
+        {"KRXBATCH_WEBHOOK_URL", with_credentials(nowhere + "/hook")},
+        {"KRXBATCH_PING_FAIL_URL", with_credentials(nowhere + "/fail")}};
+    env.fake().add_faults(R"({"api":"stk_bydd_trd","date":"2024-06-26","fault":"status",
+                              "status":404,"times":-1})");
+    const auto r = env.run({"--log-level", "trace", "manual_setup", "--yes", "--days", "5"}, urls);
+    CHECK(r.exit_code == 1); // the 404 stops the run and names the URL to check
+    CHECK(r.err.find("http://***@127.0.0.1:") != std::string::npos);
+    CHECK(key_pieces(r, env.dir()) == "");
+    for (const auto& args : std::vector<std::vector<std::string>>{{"status"}, {"alerts"}}) {
+      CHECK(key_pieces(env.run(args, urls), env.dir()) == "");
+    }
   }
 
   TEST_CASE("killed with -9 in the middle of a session, the next run's messages about the "

@@ -180,13 +180,16 @@ private:
   bool m_mounted = false;
 };
 
-// Runs krxbatch as an unprivileged user when the test is root (root ignores permissions).
+// Runs krxbatch as an unprivileged user when the test is root (root ignores permissions),
+// from a copy of the binary and the holiday files in `env`'s directory: that user may not
+// reach the build (a clone in root's 0700 home).
 struct Unprivileged {
-  Unprivileged() {
+  explicit Unprivileged(const IngestEnv& env) {
     if (::geteuid() == 0) {
       const passwd* pw = ::getpwnam("nobody");
       REQUIRE(pw != nullptr);
       user = std::pair{pw->pw_uid, pw->pw_gid};
+      copy = copy_krxbatch_into(env.dir() / "krxbatch-copy");
     }
   }
   void own(const std::filesystem::path& p) const {
@@ -199,14 +202,20 @@ struct Unprivileged {
                     const std::vector<std::pair<std::string, std::string>>& extra_env = {}) const {
     auto o = env.options(db);
     o.run_as = user;
+    o.cwd = env.dir();
+    if (copy) {
+      std::erase_if(o.env, [](const auto& e) { return e.first == "KRXBATCH_HOLIDAYS"; });
+      o.env.emplace_back("KRXBATCH_HOLIDAYS", copy->holidays.string());
+    }
     for (const auto& [name, value] : extra_env) {
       o.env.emplace_back(name, value);
     }
-    std::vector<std::string> argv = {krxbatch_binary().string()};
+    std::vector<std::string> argv = {copy ? copy->binary.string() : krxbatch_binary().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return test::run(argv, o);
   }
   std::optional<std::pair<uid_t, gid_t>> user;
+  std::optional<KrxbatchCopy> copy;
 };
 
 } // namespace
@@ -269,10 +278,51 @@ TEST_SUITE("reliability.storage") {
     check_nothing_lost_then_heal(s, db, s.base_digest);
   }
 
+  TEST_CASE("a restore on a disk too small for the safety copy (a small tmpfs) stops before "
+            "touching anything and leaves no partial file under a final name") {
+    Scenario s;
+    const auto backups = s.env.dir() / "bk";
+    REQUIRE(run_on(s.env, s.base, {"backup", "--dir", backups.string()}).exit_code == 0);
+    REQUIRE(std::filesystem::exists(backups));
+    const auto backup = std::filesystem::directory_iterator(backups)->path();
+    if (!enter_private_mount_namespace()) {
+      MESSAGE("not run: a tmpfs needs root (a private mount namespace); the space rule itself "
+              "is the unit test of ops::lacking_space");
+      return;
+    }
+    const auto dir = s.env.dir() / "tmpfs";
+    const auto live_size = static_cast<std::int64_t>(std::filesystem::file_size(s.base));
+    const auto backup_size = static_cast<std::int64_t>(std::filesystem::file_size(backup));
+    // The live database and the staged copy of the backup fit; the safety copy does not.
+    Tmpfs fs(dir, live_size + backup_size + 64 * 1024);
+    REQUIRE(fs.mounted());
+    const auto db = (dir / "krx.db").string();
+    copy_database(s.base, db);
+    checkpoint(db);
+    const auto bytes = slurp(db);
+    const auto r = run_on(s.env, db, {"restore", "--yes", backup.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("not enough free space") != std::string::npos);
+    CHECK(r.err.find("nothing was changed") != std::string::npos);
+    CHECK(slurp(db) == bytes);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+      CAPTURE(e.path());
+      // The database, its companions (the job locks restore took) and empty directories.
+      CHECK((e.is_directory() || e.path().string().starts_with(db)));
+    }
+    // With room, the same restore goes through.
+    REQUIRE(fs.resize(64 * 1024 * 1024));
+    const auto done = run_on(s.env, db, {"restore", "--yes", backup.string()});
+    INFO(done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(s.env.digest(db) == s.base_digest);
+  }
+
   TEST_CASE("a read-only database file: one line naming the file and the fix, exit 1, nothing "
             "changed") {
     Scenario s;
-    Unprivileged as;
+    Unprivileged as(s.env);
     std::filesystem::permissions(s.env.dir(), std::filesystem::perms::owner_all |
                                                   std::filesystem::perms::group_exec |
                                                   std::filesystem::perms::others_exec);
@@ -297,7 +347,7 @@ TEST_SUITE("reliability.storage") {
   TEST_CASE("a read-only directory: one line naming what cannot be written and the fix, exit 1, "
             "nothing changed") {
     Scenario s;
-    Unprivileged as;
+    Unprivileged as(s.env);
     std::filesystem::permissions(s.env.dir(), std::filesystem::perms::owner_all |
                                                   std::filesystem::perms::group_exec |
                                                   std::filesystem::perms::others_exec);

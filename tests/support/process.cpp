@@ -210,4 +210,23 @@ std::filesystem::path source_dir() {
   return KRXBATCH_SOURCE_DIR;
 }
 
+KrxbatchCopy copy_krxbatch_into(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  constexpr auto k_everyone_reads = fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec;
+  KrxbatchCopy copy{dir / "bin" / "krxbatch", dir / "holidays"};
+  fs::create_directories(copy.binary.parent_path());
+  fs::copy_file(krxbatch_binary(), copy.binary, fs::copy_options::overwrite_existing);
+  fs::copy(source_dir() / "holidays", copy.holidays,
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  for (const auto& p : {copy.binary.parent_path(), copy.binary, copy.holidays}) {
+    fs::permissions(p, k_everyone_reads);
+  }
+  for (const auto& e : fs::directory_iterator(copy.holidays)) {
+    fs::permissions(e.path(), k_everyone_reads);
+  }
+  return copy;
+}
+
 } // namespace krxbatch::test

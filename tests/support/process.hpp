@@ -70,4 +70,14 @@ ProcessResult run(const std::vector<std::string>& argv, const SpawnOptions& opti
 std::filesystem::path krxbatch_binary();
 std::filesystem::path source_dir();
 
+// A copy of the krxbatch binary and of the holidays directory inside `dir`, readable (and the
+// binary executable) by every user: what a test that runs krxbatch as another user
+// (SpawnOptions::run_as) must use, since that user may not reach the build or the source tree
+// (a clone inside root's 0700 home). `dir` and its parents must be traversable by that user.
+struct KrxbatchCopy {
+  std::filesystem::path binary;
+  std::filesystem::path holidays;
+};
+KrxbatchCopy copy_krxbatch_into(const std::filesystem::path& dir);
+
 } // namespace krxbatch::test

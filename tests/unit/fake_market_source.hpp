@@ -23,6 +23,11 @@ public:
 
   // Answers the same as KRX would for `day` being published.
   void publish_until(core::Date last) { m_published_until = last; }
+  // Has no data before `first` (answers no rows, as the Open API does before 2010-01-04).
+  void set_first_day(core::Date first) { m_first_day = first; }
+  std::optional<core::Date> first_day(fetch::Endpoint /*endpoint*/) const override {
+    return m_first_day;
+  }
   // Makes (endpoint, day) fail with `kind` for the next `times` calls (-1: forever).
   void fail(fetch::Endpoint e, core::Date day, fetch::FailureKind kind, int times = -1) {
     m_failures[{e, day}] = {kind, times};
@@ -80,7 +85,7 @@ public:
     if (auto f = call(e, day)) {
       return *f;
     }
-    if (m_published_until && day > *m_published_until) {
+    if ((m_published_until && day > *m_published_until) || (m_first_day && day < *m_first_day)) {
       return std::vector<market::PriceRow>{};
     }
     return rows_for(e, day);
@@ -91,7 +96,7 @@ public:
     if (auto f = call(e, day)) {
       return *f;
     }
-    if (m_published_until && day > *m_published_until) {
+    if ((m_published_until && day > *m_published_until) || (m_first_day && day < *m_first_day)) {
       return std::vector<market::IndexRow>{};
     }
     market::IndexRow r;
@@ -148,6 +153,7 @@ private:
 
   int m_issues;
   std::optional<core::Date> m_published_until;
+  std::optional<core::Date> m_first_day;
   std::map<std::pair<fetch::Endpoint, core::Date>, std::pair<fetch::FailureKind, int>> m_failures;
   std::vector<Call> m_calls;
   std::set<std::pair<fetch::Endpoint, core::Date>> m_prepaid;

@@ -68,6 +68,15 @@ TEST_SUITE("ops.archive_name") {
     CHECK(ops::expired_archives(one, ArchiveKind::snapshot, Date(2026, 11, 21), 0).empty());
   }
 
+  TEST_CASE("a retention reaching before any representable date keeps everything") {
+    const std::vector<std::string> names = {"krxbatch-20250101-010000.db",
+                                            "krxbatch-20250102-010000.db"};
+    for (const int days : {2'000'000'000, 250'000}) {
+      CAPTURE(days);
+      CHECK(ops::expired_archives(names, ArchiveKind::backup, Date(2026, 11, 21), days).empty());
+    }
+  }
+
   TEST_CASE("retention of snapshots ignores backups") {
     const std::vector<std::string> names = {"krxbatch-snapshot-20261101.db",
                                             "krxbatch-snapshot-20261114.db",

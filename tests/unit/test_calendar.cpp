@@ -218,4 +218,22 @@ TEST_SUITE("calendar") {
     // Sunday afternoon: Friday's data only comes on Monday, so still Thursday.
     CHECK(cal.latest_published_session(at(Date(2024, 6, 30), 15)) == Date(2024, 6, 27));
   }
+
+  TEST_CASE("at either end of the holiday files, what the covered sessions decide still works") {
+    const auto& cal = small_calendar(); // 2024 only; 2024-12-30 is its last session
+    // The last session's publication falls in a year the files do not cover: not yet.
+    CHECK_FALSE(cal.expected_publication(Date(2024, 12, 30)));
+    CHECK(cal.expected_publication(Date(2024, 12, 27)) == at(Date(2024, 12, 30), 8));
+    CHECK(cal.latest_published_session(at(Date(2024, 12, 30), 19)) == Date(2024, 12, 27));
+    CHECK(cal.latest_published_session(at(Date(2024, 12, 31), 23)) == Date(2024, 12, 27));
+    CHECK_FALSE(cal.next_business_day_if_known(Date(2024, 12, 30)));
+    // The first session has no previous one; a look-back window starts at it.
+    CHECK_FALSE(cal.previous_business_day_if_known(Date(2024, 1, 1)));
+    CHECK(cal.previous_business_day_if_known(Date(2024, 1, 2)) == Date(2024, 1, 1));
+    CHECK(cal.business_day_back_or_first(Date(2024, 1, 5), 100) == Date(2024, 1, 1));
+    CHECK(cal.business_day_back_or_first(Date(2024, 1, 5), 1) == Date(2024, 1, 4));
+    // What needs a day past the files is still a usage error naming the file to add.
+    CHECK_THROWS_WITH_AS(cal.next_business_day(Date(2024, 12, 30)),
+                         doctest::Contains("holidays/2025.txt"), core::Error);
+  }
 }

@@ -1,5 +1,6 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/ops/backup.hpp"
+#include "krxbatch/ops/restore.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/db_file.hpp"
 #include "krxbatch/store/digest.hpp"
@@ -122,14 +123,36 @@ TEST_SUITE("ops.backup") {
     test::TempDir dir;
     store::Database db((dir / "live.db").string());
     fill(db, 50);
-    const auto r = ops::make_backup(db, dir / "backups", test::kst(2026, 11, 21, 1), true);
+    const util::PathPolicy policy(dir / "live.db");
+    const auto r =
+        ops::make_backup(db, dir / "backups", test::kst(2026, 11, 21, 1), true, policy, "backup");
     CHECK(r.path.filename() == "krxbatch-20261121-010000.db.gz");
     CHECK(r.bytes == std::filesystem::file_size(r.path));
     // Only the final file is left: no temp files.
     CHECK(std::distance(std::filesystem::directory_iterator(dir / "backups"),
                         std::filesystem::directory_iterator{}) == 1);
-    CHECK_THROWS_WITH_AS(ops::make_backup(db, dir / "backups", test::kst(2026, 11, 21, 1), true),
-                         doctest::Contains("already exists"), core::Error);
+    CHECK_THROWS_WITH_AS(
+        ops::make_backup(db, dir / "backups", test::kst(2026, 11, 21, 1), true, policy, "backup"),
+        doctest::Contains("already exists"), core::Error);
+  }
+
+  TEST_CASE("restore's space check adds up what goes to one file system and names it") {
+    constexpr std::uintmax_t mib = 1U << 20U;
+    // The safety copy (100 MiB) and the restored pages (60 MiB) on one disk with 150 MiB free.
+    const std::vector<ops::SpaceNeed> one_disk = {
+        {"the safety copy of data/krx.db", "data/backups", 100 * mib, 150 * mib, 7},
+        {"the restored database", "data", 60 * mib, 150 * mib, 7}};
+    const auto problem = ops::lacking_space(one_disk);
+    REQUIRE(problem);
+    CHECK(problem->starts_with("the safety copy of data/krx.db (104857600 bytes) and the restored "
+                               "database (62914560 bytes) need "));
+    CHECK(problem->find("which has 157286400") != std::string::npos);
+    // On two disks each fits.
+    auto two_disks = one_disk;
+    two_disks[1].device = 8;
+    CHECK_FALSE(ops::lacking_space(two_disks));
+    // The margin counts: exactly the bytes needed is not enough.
+    CHECK(ops::lacking_space(std::vector<ops::SpaceNeed>{{"x", "d", 10 * mib, 10 * mib, 1}}));
   }
 
   TEST_CASE("staging a damaged gzip reports it instead of throwing") {

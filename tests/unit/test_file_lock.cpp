@@ -1,3 +1,4 @@
+#include "krxbatch/core/error.hpp"
 #include "krxbatch/util/file_lock.hpp"
 
 #include "support.hpp"
@@ -58,6 +59,22 @@ TEST_SUITE("util.file_lock") {
     struct stat st {};
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 077) == 0);
+  }
+
+  TEST_CASE("a link planted at the lock's name is refused and what it points to is untouched") {
+    test::TempDir dir;
+    const auto victim = dir.write("passwd", "root:x:0:0\n");
+    const auto path = dir / "krx.db.ingest.lock";
+    std::filesystem::create_symlink(victim, path);
+    try {
+      (void)util::FileLock::try_acquire(path);
+      FAIL("the link was followed");
+    } catch (const core::Error& e) {
+      CHECK(e.code() == core::ExitCode::usage);
+      CHECK(std::string(e.what()).find("is a symbolic link") != std::string::npos);
+    }
+    CHECK(test::read_file(victim) == "root:x:0:0\n");
+    CHECK_FALSE(util::FileLock::holder_pid(path)); // not read through the link either
   }
 
   TEST_CASE("is_held tells whether the lock is held without taking it") {

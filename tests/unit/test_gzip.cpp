@@ -48,20 +48,6 @@ TEST_SUITE("util.gzip") {
                          core::Error);
   }
 
-  TEST_CASE("a temp path is removed unless released") {
-    test::TempDir dir;
-    std::filesystem::path kept;
-    {
-      util::TempPath gone(util::make_temp_file(dir.path(), "x"));
-      util::TempPath keep(util::make_temp_file(dir.path(), "y"));
-      CHECK(std::filesystem::exists(gone.path()));
-      kept = keep.release();
-    }
-    CHECK(std::filesystem::exists(kept));
-    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
-                        std::filesystem::directory_iterator{}) == 1);
-  }
-
   TEST_CASE("rename_durably replaces the target atomically") {
     test::TempDir dir;
     dir.write("target", "old");

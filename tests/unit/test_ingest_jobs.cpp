@@ -50,6 +50,24 @@ struct Fixture {
   }
 };
 
+// Answers from one source or another, switched by the test.
+class SwitchingSource final : public fetch::MarketSource {
+public:
+  explicit SwitchingSource(fetch::MarketSource& first) : m_current(&first) {}
+  void use(fetch::MarketSource& source) { m_current = &source; }
+  fetch::FetchResult<std::vector<market::PriceRow>> stocks(Endpoint e, const Date& day) override {
+    return m_current->stocks(e, day);
+  }
+  fetch::FetchResult<std::vector<market::IndexRow>> indices(Endpoint e, const Date& day) override {
+    return m_current->indices(e, day);
+  }
+  std::string describe() const override { return m_current->describe(); }
+  bool counts_calls() const override { return false; }
+
+private:
+  fetch::MarketSource* m_current;
+};
+
 std::vector<Date> sessions(const Date& from, const Date& to) {
   return test::real_calendar().business_days(from, to);
 }
@@ -147,6 +165,31 @@ TEST_SUITE("jobs.daily_update") {
   TEST_CASE("with no history it refuses with exit 2 and says to run manual_setup") {
     Fixture f;
     CHECK_THROWS_WITH_AS(f.daily(), doctest::Contains("manual_setup"), core::Error);
+  }
+
+  TEST_CASE("a reload before the source's first day is refused before anything is fetched") {
+    Fixture f;
+    // As the Open API has nothing before 2010-01-04: those days would wait for ever.
+    f.source.set_first_day(Date(2024, 6, 3));
+    jobs::DailyUpdateOptions o;
+    o.from = Date(2024, 5, 30);
+    o.to = Date(2024, 6, 5);
+    CHECK_THROWS_WITH_AS(f.daily(o), doctest::Contains("is before 2024-06-03, the first day"),
+                         core::Error);
+    CHECK(f.source.calls().empty());
+    CHECK(f.jobs.days("daily_update", Date(2024, 1, 1), Date(2024, 12, 31)).empty());
+    o.from = Date(2024, 6, 3);
+    CHECK(f.daily(o).exit_code == core::ExitCode::ok);
+    CHECK(f.day_state(Date(2024, 6, 5)) == DayState::succeeded);
+  }
+
+  TEST_CASE("a backfill reaching before the source's first day is refused before any call") {
+    Fixture f;
+    f.source.set_first_day(Date(2024, 6, 3)); // 19 sessions to 06-28, 20 to 07-01's close
+    CHECK_THROWS_WITH_AS(f.setup(25), doctest::Contains("use --days 20 or fewer"), core::Error);
+    CHECK(f.source.calls().empty());
+    CHECK(f.setup(19).exit_code == core::ExitCode::ok);
+    CHECK(f.mark() == Date(2024, 6, 28));
   }
 
   TEST_CASE("walks every missing session up to today and waits for the unpublished one") {
@@ -468,6 +511,28 @@ TEST_SUITE("jobs.staging") {
           served);
   }
 
+  TEST_CASE("one oversized session does not make the normal sessions after it look partial") {
+    Fixture f;
+    // One run walks 06-24..06-28; KRX's answer for 06-26 has 2.5 times the market's issues
+    // (25 per market instead of 10). The sessions after it are compared with the median of
+    // the recent ones, not with that one.
+    test::FakeMarketSource oversized{25};
+    SwitchingSource source(f.source);
+    jobs::DayIngestor ingestor(f.env, source, f.settings, 0);
+    for (const Date d : {Date(2024, 6, 24), Date(2024, 6, 25)}) {
+      REQUIRE(ingestor.ingest(d).kind == jobs::DayOutcome::Kind::stored);
+    }
+    source.use(oversized);
+    REQUIRE(ingestor.ingest(Date(2024, 6, 26)).kind == jobs::DayOutcome::Kind::stored);
+    source.use(f.source);
+    CHECK(ingestor.ingest(Date(2024, 6, 27)).kind == jobs::DayOutcome::Kind::stored);
+    // A later run reads the recent counts from the database.
+    jobs::DayIngestor later(f.env, f.source, f.settings, 0);
+    const auto out = later.ingest(Date(2024, 6, 28));
+    INFO(out.message);
+    CHECK(out.kind == jobs::DayOutcome::Kind::stored);
+  }
+
   TEST_CASE("validation compares a session with the previous one while it is still staged") {
     Fixture f;
     const Date previous(2024, 6, 27);
@@ -482,7 +547,7 @@ TEST_SUITE("jobs.staging") {
     ingestor.set_staging(true);
     const auto out = ingestor.ingest(Date(2024, 6, 28));
     CHECK(out.kind == jobs::DayOutcome::Kind::failed);
-    CHECK(out.message.find("previous session had 25") != std::string::npos);
+    CHECK(out.message.find("recent sessions had 25") != std::string::npos);
     CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging WHERE trade_date = "
                       "'2024-06-28'") == 0);
   }

@@ -260,6 +260,19 @@ TEST_SUITE("market.validation") {
     check(60, 100, true);
   }
 
+  TEST_CASE("an answer with more rows than any KRX market has is refused, reference or not") {
+    const auto rows = many_rows(market::k_max_rows_per_answer + 1);
+    for (const auto reference : {std::optional<std::size_t>{}, std::optional<std::size_t>{953}}) {
+      const auto report = market::validate_stocks(k_day, Market::kospi, rows, reference);
+      REQUIRE(report.has_errors());
+      CHECK(report.findings.back().rule == "row_count");
+      CHECK(contains(report.first_error(), "more than the 10000 any KRX market has"));
+    }
+    CHECK_FALSE(market::validate_stocks(k_day, Market::kospi,
+                                        many_rows(market::k_max_rows_per_answer), std::nullopt)
+                    .has_errors());
+  }
+
   TEST_CASE("an empty answer or an unknown previous count gives no row-count finding") {
     CHECK(market::validate_stocks(k_day, Market::kospi, {}, 953).findings.empty());
     CHECK(

@@ -75,6 +75,33 @@ TEST_SUITE("ops.config") {
     CHECK(message == bad_url.string() + ":1: webhook_url: not an http:// or https:// URL");
   }
 
+  TEST_CASE("each value remembers the line or variable that set it, for later messages") {
+    test::TempDir dir;
+    const auto file = dir.write("k.conf", "# x\nlog_dir = /srv/logs\nmetrics_log = /m.jsonl\n");
+    const auto s = ops::load_settings(file, dir / "x.db",
+                                      env_of({{"KRXBATCH_METRICS_LOG", "/elsewhere.jsonl"}}));
+    CHECK(s.origin("log_dir") == file.string() + ":2: log_dir");
+    CHECK(s.origin("metrics_log") == "KRXBATCH_METRICS_LOG");
+    CHECK(s.origin("metrics_textfile") == "metrics_textfile (default)");
+  }
+
+  TEST_CASE("a value longer than the cap, or a huge file, is refused without echoing it") {
+    test::TempDir dir;
+    const std::string token(ops::k_max_config_value + 1, 'k');
+    const auto file = dir.write("k.conf", "log_files = 2\nwebhook_url = https://h/" + token + "\n");
+    const auto message = error_of([&] { ops::load_settings(file, dir / "x.db", env_of({})); });
+    CHECK(message.starts_with(file.string() + ":2: webhook_url: the value is "));
+    CHECK(message.find(token) == std::string::npos);
+    CHECK(error_of([&] {
+            ops::load_settings(std::nullopt, "k.db",
+                               env_of({{"KRXBATCH_PING_START_URL", "https://h/" + token}}));
+          }).starts_with("KRXBATCH_PING_START_URL: the value is "));
+    const auto big = dir.write("big.conf", std::string(ops::k_max_config_file + 1, '#'));
+    CHECK(error_of([&] {
+            ops::load_settings(big, dir / "x.db", env_of({}));
+          }).find("more than the 1048576 krxbatch reads") != std::string::npos);
+  }
+
   TEST_CASE("log_max_size takes bytes or K, M, G (powers of 1024) from 1K to 1024G") {
     const auto size = [](const std::string& v) {
       return ops::load_settings(std::nullopt, "k.db", env_of({{"KRXBATCH_LOG_MAX_SIZE", v}}))

@@ -130,17 +130,20 @@ TEST_SUITE("ops.metrics") {
   TEST_CASE("files are replaced whole and leave no temporary file behind") {
     test::TempDir dir;
     const auto path = dir / "krxbatch.prom";
-    ops::write_file_atomically(path, "one\n");
-    ops::write_file_atomically(path, "two\n");
+    const util::PathPolicy policy(dir / "krxbatch.db");
+    ops::write_file_atomically(path, "one\n", policy, "metrics_textfile");
+    ops::write_file_atomically(path, "two\n", policy, "metrics_textfile");
     CHECK(test::read_file(path) == "two\n");
     int files = 0;
     for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(dir.path())) {
       ++files;
     }
     CHECK(files == 1);
-    CHECK_THROWS_AS(ops::write_file_atomically(dir / "missing" / "x.prom", "x"), core::Error);
-    ops::append_line(dir / "m.jsonl", "{\"a\":1}");
-    ops::append_line(dir / "m.jsonl", "{\"a\":2}");
+    CHECK_THROWS_AS(
+        ops::write_file_atomically(dir / "missing" / "x.prom", "x", policy, "metrics_textfile"),
+        core::Error);
+    ops::append_line(dir / "m.jsonl", "{\"a\":1}", policy, "metrics_log");
+    ops::append_line(dir / "m.jsonl", "{\"a\":2}", policy, "metrics_log");
     CHECK(test::read_file(dir / "m.jsonl") == "{\"a\":1}\n{\"a\":2}\n");
   }
 }

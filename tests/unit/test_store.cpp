@@ -4,6 +4,7 @@
 
 #include "support.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -75,6 +76,30 @@ TEST_SUITE("store.database") {
     std::ifstream in(path, std::ios::binary);
     std::string content((std::istreambuf_iterator<char>(in)), {});
     CHECK(content == std::string(4096, 'x'));
+  }
+
+  TEST_CASE("another program's SQLite database is refused before anything is written into it") {
+    test::TempDir dir;
+    const auto path = (dir / "theirs.sqlite").string();
+    {
+      SQLite::Database theirs(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      theirs.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)");
+      theirs.exec("INSERT INTO invoices (total) VALUES (42)");
+    }
+    const auto before = test::read_file(path);
+    try {
+      store::Database db(path);
+      FAIL("expected an error");
+    } catch (const core::Error& e) {
+      CHECK(e.code() == core::ExitCode::usage);
+      CHECK(std::string(e.what()).find("not krxbatch's (it holds invoices") != std::string::npos);
+    }
+    CHECK(test::read_file(path) == before);
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    // An empty file is a new database, not somebody else's.
+    const auto empty = dir.write("empty.db", "");
+    CHECK(store::Database(empty.string()).schema_version() ==
+          store::Database::latest_schema_version());
   }
 
   TEST_CASE("a missing directory is reported, not created") {

@@ -60,9 +60,14 @@ public:
   core::Date business_day_on_or_before(const core::Date& date) const;
   // Business days in [from, to], ascending; empty when from > to.
   std::vector<core::Date> business_days(const core::Date& from, const core::Date& to) const;
+  // Like previous_business_day, but nullopt instead of an error before the first year.
+  std::optional<core::Date> previous_business_day_if_known(const core::Date& date) const;
   // The business day `n` sessions before the latest business day on or before `date`
   // (n = 0 gives that day itself). Precondition: n >= 0.
   core::Date business_day_back(const core::Date& date, int n) const;
+  // The same, but the calendar's first session when fewer than `n` sessions precede it: for
+  // a look-back window, which simply starts where the calendar does.
+  core::Date business_day_back_or_first(const core::Date& date, int n) const;
   // Number of business days d with after < d <= upto (0 when upto <= after).
   int business_days_between(const core::Date& after, const core::Date& upto) const;
 
@@ -75,9 +80,12 @@ public:
   core::KstTime session_close(const core::Date& session) const;
   // When the KRX Open API is expected to publish `session`: 08:00 KST on the next business
   // day (krx-open-api.md §1.10).
-  core::KstTime expected_publication(const core::Date& session) const;
+  // nullopt when that business day lies past the last year (not known yet: later than any
+  // instant the calendar covers).
+  std::optional<core::KstTime> expected_publication(const core::Date& session) const;
   // The newest session whose expected publication time is at or before `now`: the newest
-  // day a run at `now` can expect to fetch.
+  // day a run at `now` can expect to fetch. A session whose next business day lies past the
+  // last year is not published yet (its publication is in a year the files do not cover).
   core::Date latest_published_session(const core::KstTime& now) const;
 
 private:

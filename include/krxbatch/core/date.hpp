@@ -32,7 +32,8 @@ std::string to_iso(const KstTime& time); // 2024-01-05T19:00:00+09:00
 
 // Parses an instant such as `2024-06-28T19:00:00+09:00`, `2024-06-28T10:00:00Z`,
 // `2024-06-28T19:00+09:00` or `2024-06-28T19:00:00` (no offset: taken as KST) and returns the
-// same instant in KST. nullopt when malformed.
+// same instant in KST. nullopt when malformed, or when the instant in KST falls outside the
+// years 1900 to 9000 (a run computes dates around it, which must stay representable).
 std::optional<KstTime> parse_instant_to_kst(std::string_view text);
 
 // The KST wall time of a POSIX timestamp (seconds since the epoch, UTC).

@@ -12,6 +12,7 @@
 #include "krxbatch/core/result.hpp"
 #include "krxbatch/market/types.hpp"
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,6 +71,12 @@ public:
   virtual void prefetch(const core::Date& day, std::span<const Endpoint> endpoints) {
     (void)day;
     (void)endpoints;
+  }
+  // The first session `endpoint` has data for, when the source has such a limit (the Open API
+  // starts at 2010-01-04, KONEX at 2013-07-01): an earlier day would answer no rows forever.
+  virtual std::optional<core::Date> first_day(Endpoint endpoint) const {
+    (void)endpoint;
+    return std::nullopt;
   }
 };
 

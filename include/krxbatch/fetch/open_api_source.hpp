@@ -34,6 +34,10 @@ inline constexpr std::string_view k_default_base_url = "https://data-dbg.krx.co.
 struct OpenApiSettings {
   std::string base_url{k_default_base_url}; // from KRX_API_BASE_URL; empty means the default
   std::string auth_key;                     // from KRX_AUTH_KEY
+  // Where each came from, for the messages that tell the operator what to fix: the variable
+  // ("KRX_AUTH_KEY") or the config line ("/etc/krxbatch.conf:3: krx_auth_key").
+  std::string base_url_origin = "KRX_API_BASE_URL";
+  std::string auth_key_origin = "KRX_AUTH_KEY";
 };
 
 // Waits for a duration. Production sleeps; tests record the waits and return at once.
@@ -42,9 +46,8 @@ void sleep_for_real(std::chrono::milliseconds wait);
 
 class OpenApiSource final : public MarketSource {
 public:
-  // Throws core::Error (usage, exit 2) when the key is empty or holds control characters
-  // (naming KRX_AUTH_KEY), or when the base URL is not an http(s) URL (naming
-  // KRX_API_BASE_URL).
+  // Throws core::Error (usage, exit 2) when the key is empty or holds control characters, or
+  // when the base URL is not an http(s) URL, naming where each came from.
   OpenApiSource(OpenApiSettings settings, std::unique_ptr<HttpClient> http, CallBudget& budget,
                 RetryPolicy retry = RetryPolicy(), Sleeper sleeper = sleep_for_real);
 
@@ -54,6 +57,8 @@ public:
                                                      const core::Date& day) override;
   std::string describe() const override;
   bool counts_calls() const override { return true; }
+  // 2010-01-04, and 2013-07-01 for KONEX: the Open API serves no day before (krx-open-api.md).
+  std::optional<core::Date> first_day(Endpoint endpoint) const override;
   void prefetch(const core::Date& day, std::span<const Endpoint> endpoints) override;
 
   // The URL of one call (it carries no secret).
@@ -68,6 +73,8 @@ private:
   std::string advice(FailureKind kind, Endpoint endpoint) const;
 
   std::string m_base_url; // without a trailing '/'
+  std::string m_base_url_origin;
+  std::string m_auth_key_origin;
   std::vector<HttpHeader> m_headers;
   std::unique_ptr<HttpClient> m_http;
   CallBudget& m_budget;

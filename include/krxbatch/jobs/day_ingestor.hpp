@@ -77,6 +77,12 @@ private:
   std::vector<fetch::Endpoint> day_endpoints() const;
   DayOutcome finish_failed(const core::Date& day, DayOutcome outcome);
   DayOutcome finish_waiting(const core::Date& day, const std::string& what);
+  // How many recent sessions the row-count reference is the median of.
+  static constexpr std::size_t k_reference_sessions = 5;
+  // The row count `day`'s answer for `m` is validated against: the median of the (up to
+  // k_reference_sessions) most recent sessions stored before `day`, from memory when this run
+  // stored the session before it.
+  std::optional<std::size_t> reference_count(const core::Date& day, market::Market m);
 
   JobEnv m_env;
   fetch::MarketSource& m_source;
@@ -88,10 +94,9 @@ private:
   bool m_staging = false;
   int m_staged = 0;
   std::optional<core::Date> m_prepaid_day;
-  // Rows per market of the last day this ingestor stored (the next day's validation compares
-  // its count with them).
-  std::optional<core::Date> m_last_day;
-  std::map<market::Market, std::size_t> m_last_counts;
+  std::optional<core::Date> m_last_day; // the last day this ingestor stored
+  // Per market, the row counts of the most recent stored sessions, oldest first.
+  std::map<market::Market, std::vector<std::size_t>> m_recent_counts;
 };
 
 // Merges the staging table into daily_prices and moves daily_update's mark over the sessions

@@ -5,8 +5,9 @@
 // database's directory when it exists) has one `key = value` per line; blank lines and lines
 // whose first non-blank character is `#` are ignored (a `#` after a value is part of it, since
 // URLs and keys may contain one). A value may be wrapped in double quotes. An empty value
-// means "not set". An unknown key, a line without `=`, a key given twice or a bad value is an
-// error naming `file:line` (exit 2). A file that holds `krx_auth_key` must be accessible by
+// means "not set". An unknown key, a line without `=`, a key given twice, a value longer than
+// k_max_config_value or a bad value is an error naming `file:line` (exit 2), as is a file larger
+// than k_max_config_file. A file that holds `krx_auth_key` must be accessible by
 // its owner only (mode 0600 or stricter): anyone who can read it has the key, and anyone who
 // can write it can point krx_api_base_url elsewhere and collect the key.
 //
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,7 +43,17 @@ struct Settings {
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;
+  // Where each key's value came from: "krxbatch.conf:3: log_dir" or "KRXBATCH_LOG_DIR".
+  std::map<std::string, std::string, std::less<>> origins;
+
+  // What a message names for `key`: its origin, or "<key> (default)" when it was not set, so
+  // that an error about a value points at the line that set it.
+  std::string origin(std::string_view key) const;
 };
+
+// The longest value a key may have (bytes), and the largest config file read.
+inline constexpr std::size_t k_max_config_value = 4096;
+inline constexpr std::uintmax_t k_max_config_file = 1U << 20U;
 
 // One key of the file: its name, its environment variable and what it means (for --help and
 // the README).

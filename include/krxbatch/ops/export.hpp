@@ -6,12 +6,18 @@
 // quoted, inner quotes doubled), LF line ends, NULL as an empty field, rows ordered by date
 // then key. `manifest.json` lists the krxbatch version, the database, the range, the tickers,
 // the creation time and, per file, its name, rows (without the header), bytes and SHA-256.
-// Everything is written into a temporary directory next to the target and renamed into place
-// at the end, so the target is either absent/unchanged or complete.
+// Everything is written into a temporary directory next to the target (util::TempDir tagged
+// "export", files created owner-only) and renamed into place at the end, so the target is
+// either absent/unchanged or complete; a previous export is swapped out in one step
+// (renameat2 RENAME_EXCHANGE) where the file system allows it. The target passes the path
+// policy first (util::PathPolicy::check_replaceable_directory: never the database's directory
+// or an ancestor of it, never a protected directory), and --force replaces only a previous
+// export: a directory holding a krxbatch manifest.json and nothing it does not list.
 #pragma once
 
 #include "krxbatch/core/date.hpp"
 #include "krxbatch/store/database.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -53,7 +59,7 @@ struct ExportOptions {
   core::Date from;
   core::Date to;
   std::vector<std::string> tickers; // empty: all
-  bool force = false;               // replace a non-empty out_dir
+  bool force = false;               // replace a previous export in out_dir
   std::string database_label;       // for the manifest
   core::KstTime created_at;
 };
@@ -62,9 +68,12 @@ struct ExportOptions {
 // duplicates. Throws core::Error (exit 2) naming the bad one.
 std::vector<std::string> parse_tickers(std::string_view comma_separated);
 
-// Writes the export. Throws core::Error: exit 2 when out_dir exists and is not an empty
-// directory and !force (nothing is written), exit 1 on I/O or storage failures (the
-// temporary directory is removed, out_dir is unchanged).
-ExportManifest export_range(store::Database& db, const ExportOptions& options);
+// Writes the export, removing the leftovers of an interrupted export in out_dir's parent first.
+// Throws core::Error: exit 2 when the policy refuses out_dir, when out_dir is a symbolic link,
+// or exists and is neither an empty directory nor (with force) a previous export (nothing is
+// written); exit 1 on I/O or storage failures (the temporary directory is removed, out_dir is
+// unchanged).
+ExportManifest export_range(store::Database& db, const ExportOptions& options,
+                            const util::PathPolicy& policy);
 
 } // namespace krxbatch::ops

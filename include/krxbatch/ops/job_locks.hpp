@@ -1,6 +1,8 @@
 // The job locks the operations commands respect (DESIGN §5.3): `<db>.ingest.lock`, held by
 // manual_setup and daily_update, and `<db>.analysis.lock`, held by hourly_analysis. Both are
-// util::FileLock (flock), next to the database file.
+// util::FileLock (flock), next to the database file. They are named after the database's
+// resolved path (util::resolve_path), so that every spelling of one database (a symbolic link
+// to it, `./`, `..`) takes the same lock, next to the real file.
 #pragma once
 
 #include "krxbatch/util/file_lock.hpp"

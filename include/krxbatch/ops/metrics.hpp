@@ -8,6 +8,7 @@
 #pragma once
 
 #include "krxbatch/ops/status_report.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -39,13 +40,17 @@ struct RunFigures {
 // One JSON object on one line (no newline at the end): the run and the job's figures.
 std::string metrics_json_line(const StatusReport& report, const RunFigures& run);
 
-// Writes `text` to `path` atomically (temp file in the same directory, fsync, rename); the
-// file is readable by everyone (0644), as the collector runs as another user. Throws
-// core::Error naming the path.
-void write_file_atomically(const std::filesystem::path& path, std::string_view text);
+// Writes `text` to `path` atomically (a util::TempFile in the same directory, fsync, rename)
+// once `policy` allows it (writer "metrics"), removing the leftovers of an interrupted write
+// first; the file is readable by everyone (0644), as the collector runs as another user.
+// Throws core::Error naming `what` (where the path came from) and the path.
+void write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                           const util::PathPolicy& policy, std::string_view what);
 
-// Appends `line` and a newline to `path` in one write (O_APPEND), creating it. Throws
-// core::Error naming the path.
-void append_line(const std::filesystem::path& path, std::string_view line);
+// Appends `line` and a newline to `path` in one write (O_APPEND), creating it, once `policy`
+// allows it; the file is opened as util::open_own_file opens. Throws core::Error naming `what`
+// and the path.
+void append_line(const std::filesystem::path& path, std::string_view line,
+                 const util::PathPolicy& policy, std::string_view what);
 
 } // namespace krxbatch::ops

@@ -17,6 +17,9 @@
 //                  without price rows (ERROR): the mark claims it is complete
 //   job_state      a daily_update day recorded `succeeded` without price rows (ERROR); a day
 //                  at or before the mark left failed/waiting/running (WARN)
+//   leftover       a temporary file or directory of an interrupted backup, snapshot, restore,
+//                  export or metrics write (util::find_leftovers) in the directories given
+//                  (WARN: it holds disk space; the next run of that command removes it)
 //   summary        what the database holds (INFO)
 // A check that cannot run (a damaged page) is itself an ERROR. The pure rule functions are
 // exposed for tests; verify_database() runs everything. Read-only.
@@ -28,6 +31,7 @@
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/verify_queries.hpp"
 
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <span>
@@ -74,6 +78,12 @@ struct VerifyReport {
   int warnings = 0;
 };
 
-VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar);
+// leftover: one WARN per leftover found in `dirs` (missing directories are skipped).
+std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs);
+
+// Every check; the leftover check looks in `leftover_dirs` (the database's directory, the
+// backup and snapshot directories, ...).
+VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
+                             std::span<const std::filesystem::path> leftover_dirs = {});
 
 } // namespace krxbatch::ops

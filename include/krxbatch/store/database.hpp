@@ -3,7 +3,9 @@
 // Opening a Database creates the file when absent (not its directory), switches it to WAL,
 // sets a busy timeout, turns foreign keys on and applies the pending schema migrations
 // (PRAGMA user_version), each in its own transaction, so an old file is upgraded in place and
-// a crash mid-upgrade leaves the previous version intact.
+// a crash mid-upgrade leaves the previous version intact. A file that holds tables but no
+// krxbatch schema version (somebody else's SQLite database) is refused before anything is
+// written into it (exit 2).
 //
 // SQLiteCpp stays behind this interface: no SQLite exception escapes the store layer. Storage
 // problems (locked for longer than the busy timeout, corrupt file, full disk, read-only file)
@@ -39,8 +41,8 @@ struct OpenOptions {
 
 class Database {
 public:
-  // `path` may be ":memory:" (tests). Throws core::Error when the file cannot be opened or
-  // migrated.
+  // `path` may be ":memory:" (tests). Throws core::Error: exit 2 for another program's SQLite
+  // database (when migrating), exit 1 when the file cannot be opened or migrated.
   explicit Database(const std::string& path, OpenOptions options = {});
   ~Database();
   Database(Database&&) noexcept;

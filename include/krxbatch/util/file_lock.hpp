@@ -3,7 +3,9 @@
 // The kernel releases the lock when the holder's file descriptor closes, including when the
 // process is killed, so a dead holder never wedges the job (DESIGN §5.3). The lock file keeps
 // the holder's PID for messages; it is created owner-only (0600) and never deleted (deleting
-// it would let two processes lock two different inodes).
+// it would let two processes lock two different inodes). It is opened as util::open_own_file
+// opens (never through a symbolic link, only a regular file of this user's), so a link planted
+// at its name cannot make a job truncate another file.
 #pragma once
 
 #include <filesystem>
@@ -15,7 +17,8 @@ namespace krxbatch::util {
 class FileLock {
 public:
   // Tries to take the lock without waiting. nullopt when another process holds it; throws
-  // core::Error (exit 1) when the lock file cannot be created.
+  // core::Error: exit 2 when the path is a symbolic link or not this user's regular file (see
+  // open_own_file), exit 1 when the lock file cannot be created.
   static std::optional<FileLock> try_acquire(const std::filesystem::path& path);
 
   // The PID written by the current holder of the lock at `path`, if readable.

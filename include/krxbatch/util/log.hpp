@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace krxbatch::util {
+
+class PathPolicy;
 
 enum class LogLevel { trace, debug, info, warn, error, off };
 
@@ -20,9 +23,14 @@ LogLevel parse_log_level(std::string_view text);
 // Installs the default logger (stderr, KST timestamps). Safe to call more than once.
 void init_logging(LogLevel level);
 
-// Adds a size-capped rotating file `path` (max_bytes per file, max_files kept) to the default
-// logger. Creates the directory. Throws core::Error when the file cannot be opened.
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
+// Adds a size-capped rotating file `path` (max_bytes per file, max_files rotated ones kept:
+// `<stem>.1.log`, ...) to the default logger. Creates the directory. Its directory, the file
+// and every rotated name pass `policy` (writer "log"), and each file is opened as
+// util::open_own_file opens. Throws core::Error (exit 2) naming `what` (where the log directory
+// came from, e.g. "log_dir (krxbatch.conf:3)") when the policy refuses or the file cannot be
+// opened.
+void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
+                  const PathPolicy& policy, std::string_view what);
 
 // Writes `message` at `level` (through the same redaction) to the files added with
 // add_log_file() only, not to stderr: for what reaches stderr another way, such as the final
@@ -36,5 +44,13 @@ void register_secret(const std::string& secret);
 // Returns `text` with every registered secret replaced by "***" (for error messages that do
 // not go through the logger, e.g. the final `krxbatch: error:` line).
 std::string redact(std::string text);
+
+// The credentials embedded in a URL's user information (`https://user:pass@host/...`): the
+// whole `user:pass`, the password alone and their percent-decoded forms; empty when the URL
+// has none. For register_secret(): a URL's credentials are as secret as the KRX key.
+std::vector<std::string> url_credentials(std::string_view url);
+// `url` with the credentials of its user information replaced by "***"
+// (`https://***@host/...`), for what names a URL on stdout or in a message.
+std::string without_url_credentials(std::string url);
 
 } // namespace krxbatch::util
