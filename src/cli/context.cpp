@@ -1,8 +1,7 @@
 #include "context.hpp"
 
 #include "krxbatch/core/error.hpp"
-#include "krxbatch/ops/job_locks.hpp"
-#include "krxbatch/store/job_store.hpp"
+#include "krxbatch/fetch/notify_client.hpp"
 #include "krxbatch/util/log.hpp"
 
 #include <cerrno>
@@ -121,8 +120,20 @@ const ops::Settings& Context::settings() {
 }
 
 std::filesystem::path Context::lock_path(std::string_view job) const {
-  return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path())
-                                             : ops::ingest_lock_path(db_path());
+  return app::job_lock_path(db_path(), job);
+}
+
+int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
+            const std::function<jobs::JobResult()>& body) {
+  fetch::CurlNotifyClient notify;
+  app::JobRunner runner({ctx.settings(), ctx.db_path(), ctx, notify});
+  return runner.run_job(job, take_lock, body);
+}
+
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
+  fetch::CurlNotifyClient notify;
+  app::JobRunner runner({ctx.settings(), ctx.db_path(), ctx, notify});
+  return runner.run_care_command(name, body);
 }
 
 std::optional<po::variables_map>

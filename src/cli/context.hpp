@@ -1,6 +1,7 @@
 // Internal to the CLI: global options, the per-command context and option-parsing helpers.
 #pragma once
 
+#include "krxbatch/app/job_runner.hpp"
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
@@ -9,6 +10,7 @@
 #include <boost/program_options.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,26 +37,25 @@ struct GlobalOptions {
 po::options_description global_options_description(GlobalOptions& out);
 
 // Lazily built services for one command. Not thread-safe.
-class Context {
+class Context final : public app::Services {
 public:
   explicit Context(GlobalOptions options) : m_options(std::move(options)) {}
 
   const GlobalOptions& options() const { return m_options; }
   bool json() const { return m_options.json; }
 
-  const util::Clock& clock();
-  const calendar::Calendar& calendar();
+  const util::Clock& clock() override;
+  const calendar::Calendar& calendar() override;
   std::filesystem::path db_path() const;
   // The market data source spec: "krx" or "replay:DIR".
   std::string source_spec() const;
   // Opens the database (creating it and its schema when absent).
-  store::Database& database();
+  store::Database& database() override;
   // The operator's settings (config file and environment), loaded on first use; their secrets
   // (the KRX key, webhook and ping URLs) are registered for redaction. Throws core::Error
   // (exit 2) on a malformed file.
   const ops::Settings& settings();
-  // The lock file of `job`: manual_setup and daily_update share `<db>.ingest.lock`,
-  // hourly_analysis has `<db>.analysis.lock`.
+  // The lock file of `job` (app::job_lock_path).
   std::filesystem::path lock_path(std::string_view job) const;
 
 private:
@@ -72,6 +73,12 @@ std::optional<po::variables_map>
 parse_command_args(const Args& args, const std::string& usage,
                    const po::options_description& options,
                    const po::positional_options_description& positional = {});
+
+// app::JobRunner::run_job / run_care_command with this command's settings, database, calendar
+// and clock, and pings and webhook messages over libcurl.
+int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
+            const std::function<jobs::JobResult()>& body);
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body);
 
 // One entry of the command table.
 struct Command {

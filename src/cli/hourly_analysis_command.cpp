@@ -5,7 +5,6 @@
 #include "krxbatch/store/job_store.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 
 #include <algorithm>
 #include <chrono>

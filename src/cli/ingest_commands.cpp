@@ -9,7 +9,6 @@
 #include "krxbatch/util/file_lock.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -55,11 +55,9 @@ int DayIngestor::calls_per_day() const {
 DayOutcome DayIngestor::finish_failed(const core::Date& day, DayOutcome outcome) {
   const auto now = m_env.clock.now_kst();
   m_jobs.apply(k_job, day, state::DayEvent::fail, now, outcome.message);
-  if (outcome.failure && (*outcome.failure == fetch::FailureKind::unauthorized ||
-                          *outcome.failure == fetch::FailureKind::not_approved)) {
-    m_alerts.raise(store::AlertSeverity::critical, k_job, "krx_auth", outcome.message, "krx_auth",
-                   now);
-  } else if (outcome.kind == Kind::failed) {
+  // A refused key stops the run (Kind::stopped): its `krx_auth` alert is run-level
+  // (app::JobRunner).
+  if (outcome.kind == Kind::failed) {
     m_alerts.raise(store::AlertSeverity::warn, k_job, "ingest_day_failed",
                    core::to_iso(day) + " failed: " + outcome.message,
                    "ingest_day_failed:" + core::to_iso(day), now);

@@ -1,8 +1,5 @@
 #include "ingest_loop.hpp"
 
-#include "krxbatch/jobs/freshness.hpp"
-#include "krxbatch/store/ops_store.hpp"
-
 #include <spdlog/spdlog.h>
 
 namespace krxbatch::jobs {
@@ -187,16 +184,10 @@ JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
   text += "; " + std::to_string(calls) + " KRX call(s)";
   s.message = text;
 
-  store::AlertStore alerts(env.db);
-  const auto now = env.clock.now_kst();
-  const std::string run_key = "run_failed:" + std::string(job);
-  if (failed && loop.stored.empty()) {
-    alerts.raise(store::AlertSeverity::critical, job, "run_failed",
-                 std::string(job) + " stored nothing: " + text, run_key, now);
-  } else if (!failed) {
-    alerts.resolve(run_key, now);
+  result.stored_nothing = failed && loop.stored.empty();
+  if (loop.stop_failure && fetch::refuses_key(*loop.stop_failure)) {
+    result.key_refused = loop.stop_reason;
   }
-  (void)check_freshness(env);
 
   run.finish(s);
   result.summary = std::string(job) + ": " + std::string(state::to_string(s.outcome)) + ": " +

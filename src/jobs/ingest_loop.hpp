@@ -82,8 +82,8 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
                        const std::function<void(int, int, const core::Date&)>& progress,
                        std::string_view job);
 
-// Turns a loop result into the run's outcome, exit code and one-line summary, raises or
-// resolves the run-level alerts, and records the run.
+// Turns a loop result into the run's outcome, exit code, one-line summary and the facts the
+// run-level alerts read (JobResult), and records the run.
 JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
                             const LoopResult& loop, int planned, int left_for_later,
                             std::int64_t calls);

@@ -65,14 +65,13 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   for (int i = 0; i < k_probe_sessions && latest_rows.empty(); ++i) {
     auto result = source.stocks(probe_endpoint, session);
     if (!result) {
-      if (result.failure().kind == fetch::FailureKind::unauthorized ||
-          result.failure().kind == fetch::FailureKind::not_approved) {
-        store::AlertStore(env.db).raise(store::AlertSeverity::critical, k_job, "krx_auth",
-                                        result.failure().message, "krx_auth", now);
+      auto failed = fail_early(run, "finding the latest published session (" +
+                                        std::string(fetch::api_id(probe_endpoint)) + " " +
+                                        core::to_iso(session) + "): " + result.failure().message);
+      if (fetch::refuses_key(result.failure().kind)) {
+        failed.key_refused = result.failure().message;
       }
-      return fail_early(run, "finding the latest published session (" +
-                                 std::string(fetch::api_id(probe_endpoint)) + " " +
-                                 core::to_iso(session) + "): " + result.failure().message);
+      return failed;
     }
     if (result.value().empty()) {
       spdlog::info("manual_setup: {} has no data yet; trying the session before",

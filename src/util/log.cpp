@@ -62,6 +62,11 @@ public:
     m_sinks.push_back({std::move(target), is_file});
   }
 
+  void remove(const std::shared_ptr<spdlog::sinks::sink>& target) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(m_sinks, [&](const Target& t) { return t.sink == target; });
+  }
+
   void log_files_only(const spdlog::details::log_msg& msg) {
     std::lock_guard lock(mutex_);
     deliver(msg, true);
@@ -144,7 +149,12 @@ void init_logging(LogLevel level) {
   spdlog::set_default_logger(logger);
 }
 
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files) {
+struct LogFile::Impl {
+  std::shared_ptr<RedactingSink> root; // the logger the file was added to
+  std::shared_ptr<spdlog::sinks::sink> file;
+};
+
+LogFile::LogFile(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files) {
   if (!g_root) {
     init_logging(LogLevel::info);
   }
@@ -153,6 +163,7 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
     auto file =
         std::make_shared<spdlog::sinks::rotating_file_sink_mt>(path.string(), max_bytes, max_files);
     file->set_formatter(make_formatter());
+    m_impl = std::make_unique<Impl>(Impl{g_root, file});
     g_root->add(std::move(file), true);
   } catch (const std::exception& e) {
     throw core::usage_error(
@@ -160,6 +171,10 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
         "); check the directory's permissions, or set log_dir in the config file "
         "(KRXBATCH_LOG_DIR)");
   }
+}
+
+LogFile::~LogFile() {
+  m_impl->root->remove(m_impl->file);
 }
 
 void log_to_files(LogLevel level, std::string_view message) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,13 +21,25 @@ LogLevel parse_log_level(std::string_view text);
 // Installs the default logger (stderr, KST timestamps). Safe to call more than once.
 void init_logging(LogLevel level);
 
-// Adds a size-capped rotating file `path` (max_bytes per file, max_files kept) to the default
-// logger. Creates the directory. Throws core::Error when the file cannot be opened.
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
+// A size-capped rotating file `path` (max_bytes per file, max_files kept) that the default
+// logger writes to, beside stderr, for the object's lifetime: one per job run, so that two
+// runs in one process each have their own file. Creates the directory.
+class LogFile {
+public:
+  // Throws core::Error when the file cannot be opened.
+  LogFile(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files);
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
 
-// Writes `message` at `level` (through the same redaction) to the files added with
-// add_log_file() only, not to stderr: for what reaches stderr another way, such as the final
-// `krxbatch: error:` line, and must be in the job's log file too. Does nothing without files.
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Writes `message` at `level` (through the same redaction) to the open LogFiles only, not to
+// stderr: for what reaches stderr another way, such as the final `krxbatch: error:` line, and
+// must be in the job's log file too. Does nothing without files.
 void log_to_files(LogLevel level, std::string_view message);
 
 // Every later log line has `secret` replaced by "***". Empty or very short (< 4 chars)
