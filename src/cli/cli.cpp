@@ -1,5 +1,6 @@
 #include "krxbatch/cli/cli.hpp"
 
+#include "krxbatch/app/log_policy.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/log.hpp"
 
@@ -9,6 +10,8 @@
 
 #include <array>
 #include <iostream>
+#include <optional>
+#include <unistd.h>
 
 namespace krxbatch::cli {
 namespace {
@@ -89,7 +92,10 @@ int dispatch(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     throw core::usage_error(std::string("krxbatch: ") + e.what() + "; see `krxbatch --help`");
   }
-  util::init_logging(util::parse_log_level(globals.log_level));
+  const auto levels = app::log_levels(
+      globals.log_level ? std::optional(util::parse_log_level(*globals.log_level)) : std::nullopt,
+      ::isatty(STDERR_FILENO) == 1);
+  util::init_logging(levels.files, levels.stderr_level);
 
   if (vm.count("version") != 0U) {
     std::cout << "krxbatch " << KRXBATCH_VERSION << "\n";

@@ -31,8 +31,10 @@ po::options_description global_options_description(GlobalOptions& out) {
        po::value<std::string>()->notifier([&out](const std::string& v) { out.config = v; }),
        "config file of `key = value` lines (env KRXBATCH_CONFIG; default krxbatch.conf in the "
        "database's directory, when it exists)") //
-      ("log-level", po::value<std::string>(&out.log_level)->default_value("info"),
-       "trace, debug, info, warn, error or off") //
+      ("log-level",
+       po::value<std::string>()->notifier([&out](const std::string& v) { out.log_level = v; }),
+       "trace, debug, info, warn, error or off (default: info; without a terminal, stderr "
+       "shows warn and above only, the job's log file everything)") //
       ("json", po::bool_switch(&out.json), "print data as JSON where the command outputs data");
   return desc;
 }

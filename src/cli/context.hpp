@@ -29,7 +29,8 @@ struct GlobalOptions {
   std::optional<std::string> holidays; // --holidays, else env KRXBATCH_HOLIDAYS, else found
   std::optional<std::string> source;   // --source, else env KRXBATCH_SOURCE, else "krx"
   std::optional<std::string> config;   // --config, else env KRXBATCH_CONFIG, else found
-  std::string log_level = "info";
+  // --log-level; else app::log_levels() decides (cron-quiet).
+  std::optional<std::string> log_level;
   bool json = false;
 };
 

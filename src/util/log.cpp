@@ -138,10 +138,11 @@ LogLevel parse_log_level(std::string_view text) {
                           "' is not a level; use trace, debug, info, warn, error or off");
 }
 
-void init_logging(LogLevel level) {
+void init_logging(LogLevel level, std::optional<LogLevel> stderr_level) {
   g_root = std::make_shared<RedactingSink>();
   auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   err->set_formatter(make_formatter());
+  err->set_level(k_levels[static_cast<int>(stderr_level.value_or(level))]);
   g_root->add(err);
   auto logger = std::make_shared<spdlog::logger>("krxbatch", g_root);
   logger->set_level(k_levels[static_cast<int>(level)]);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,10 @@ enum class LogLevel { trace, debug, info, warn, error, off };
 // Parses trace|debug|info|warn|error|off; throws core::Error (exit 2) naming --log-level.
 LogLevel parse_log_level(std::string_view text);
 
-// Installs the default logger (stderr, KST timestamps). Safe to call more than once.
-void init_logging(LogLevel level);
+// Installs the default logger (stderr, KST timestamps): lines at `level` and above are logged
+// (to the LogFiles), and those at `stderr_level` and above (default: `level`) also to stderr.
+// Safe to call more than once.
+void init_logging(LogLevel level, std::optional<LogLevel> stderr_level = std::nullopt);
 
 // A size-capped rotating file `path` (max_bytes per file, max_files kept) that the default
 // logger writes to, beside stderr, for the object's lifetime: one per job run, so that two
