@@ -3,6 +3,7 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/notify_client.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/paths.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -48,7 +49,7 @@ const util::Clock& Context::clock() {
 
 const calendar::Calendar& Context::calendar() {
   if (!m_calendar) {
-    m_calendar.emplace(calendar::Calendar::load(calendar::find_holidays_dir(m_options.holidays)));
+    m_calendar.emplace(calendar::Calendar::load(util::find_holidays_dir(m_options.holidays)));
   }
   return *m_calendar;
 }

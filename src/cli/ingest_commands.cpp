@@ -75,28 +75,6 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
   return fetch::make_market_source(ctx.source_spec(), settings, budget);
 }
 
-std::vector<market::Market> stored_markets(store::Database& db) {
-  std::vector<market::Market> markets;
-  const auto text = store::MetaStore(db).get(jobs::k_meta_markets).value_or("KOSPI,KOSDAQ");
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const auto comma = text.find(',', pos);
-    const auto name =
-        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (const auto m = market::parse_market(name)) {
-      markets.push_back(*m);
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    pos = comma + 1;
-  }
-  if (markets.empty()) {
-    markets = {market::Market::kospi, market::Market::kosdaq};
-  }
-  return markets;
-}
-
 std::string joined_args(const std::string& command, const Args& args) {
   std::string out = command;
   for (const auto& a : args) {
@@ -182,7 +160,7 @@ int run_daily_update(Context& ctx, const Args& args) {
       [&] {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
         jobs::IngestSettings settings;
-        settings.markets = stored_markets(env.db);
+        settings.markets = store::MetaStore(env.db).markets();
         settings.daily_call_limit = limit;
         jobs::DbCallBudget budget(env.db, env.clock, limit);
         const auto source = make_source(ctx, *vm, budget);

@@ -37,7 +37,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
                  recovered);
   }
   const auto mark = jobs.job(k_job).last_success_date;
-  const auto start_recorded = history_start(env.db);
+  const auto start_recorded = meta.history_start();
 
   std::vector<core::Date> days;
   int left_for_later = 0;
@@ -62,7 +62,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
       days.resize(static_cast<std::size_t>(*options.max_days));
     }
     if (!mark && (!start_recorded || days.front() < *start_recorded)) {
-      meta.set(k_meta_history_start, core::to_iso(days.front()));
+      meta.set(store::k_meta_history_start, core::to_iso(days.front()));
     }
     for (const auto& d : days) {
       const auto rec = jobs.day(k_job, d);

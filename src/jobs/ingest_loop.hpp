@@ -1,6 +1,7 @@
 // Internal to jobs: the loop both ingestion jobs share, and its summary.
 #pragma once
 
+#include "krxbatch/jobs/call_budget.hpp"
 #include "krxbatch/jobs/day_ingestor.hpp"
 
 #include <functional>

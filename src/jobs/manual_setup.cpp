@@ -154,17 +154,17 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   }
 
   // 3. Backfill, oldest first, through the same per-day code as daily_update.
-  const auto recorded_start = history_start(env.db);
+  const auto recorded_start = meta.history_start();
   if (!recorded_start || start < *recorded_start) {
-    meta.set(k_meta_history_start, core::to_iso(start));
+    meta.set(store::k_meta_history_start, core::to_iso(start));
   }
-  const auto recorded_markets = meta.get(k_meta_markets);
+  const auto recorded_markets = meta.get(store::k_meta_markets);
   if (recorded_markets && *recorded_markets != markets_text(settings.markets)) {
     spdlog::warn("manual_setup: the stored markets change from {} to {}; sessions already "
                  "complete keep their old markets (reload them with daily_update --from/--to)",
                  *recorded_markets, markets_text(settings.markets));
   }
-  meta.set(k_meta_markets, markets_text(settings.markets));
+  meta.set(store::k_meta_markets, markets_text(settings.markets));
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));

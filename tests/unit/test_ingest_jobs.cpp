@@ -1,5 +1,6 @@
 #include "krxbatch/app/job_runner.hpp"
 #include "krxbatch/jobs/daily_update.hpp"
+#include "krxbatch/jobs/day_ingestor.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
 #include "krxbatch/store/digest.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -349,7 +350,7 @@ TEST_SUITE("jobs.staging") {
   void stage_like_a_killed_backfill(Fixture& f, int days, int staged) {
     const auto window = test::real_calendar().business_days(
         test::real_calendar().business_day_back(Date(2024, 6, 28), days - 1), Date(2024, 6, 28));
-    store::MetaStore(f.db).set(jobs::k_meta_history_start, core::to_iso(window.front()));
+    store::MetaStore(f.db).set(store::k_meta_history_start, core::to_iso(window.front()));
     jobs::DayIngestor ingestor(f.env, f.source, f.settings, 0);
     ingestor.set_staging(true);
     for (int i = 0; i < staged; ++i) {

@@ -1,6 +1,7 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/job_store.hpp"
+#include "krxbatch/store/ops_store.hpp"
 
 #include "support.hpp"
 
@@ -208,6 +209,31 @@ TEST_SUITE("store.job_store") {
 
 #include "krxbatch/store/digest.hpp"
 #include "krxbatch/store/price_store.hpp"
+
+TEST_SUITE("store.meta") {
+  TEST_CASE("the stored markets: the recorded list in its order, KOSPI and KOSDAQ when none") {
+    store::Database db(":memory:");
+    store::MetaStore meta(db);
+    using market::Market;
+    CHECK(meta.markets() == std::vector{Market::kospi, Market::kosdaq});
+    meta.set(store::k_meta_markets, "KOSDAQ,KOSPI,KONEX");
+    CHECK(meta.markets() == std::vector{Market::kosdaq, Market::kospi, Market::konex});
+    meta.set(store::k_meta_markets, "KOSPI,,NYSE");
+    CHECK(meta.markets() == std::vector{Market::kospi});
+    meta.set(store::k_meta_markets, "");
+    CHECK(meta.markets() == std::vector{Market::kospi, Market::kosdaq});
+  }
+
+  TEST_CASE("the history start: the recorded date, none when unset or not a date") {
+    store::Database db(":memory:");
+    store::MetaStore meta(db);
+    CHECK_FALSE(meta.history_start());
+    meta.set(store::k_meta_history_start, "2024-01-02");
+    CHECK(meta.history_start() == Date(2024, 1, 2));
+    meta.set(store::k_meta_history_start, "yesterday");
+    CHECK_FALSE(meta.history_start());
+  }
+}
 
 TEST_SUITE("store.digest") {
   namespace {
