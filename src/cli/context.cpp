@@ -5,7 +5,6 @@
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
 
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -74,35 +73,21 @@ std::filesystem::path Context::db_path() const {
   return std::filesystem::path("data") / "krxbatch.db";
 }
 
-namespace {
-
-// A positive integer from the environment, or nullopt when the variable is unset or empty.
-std::optional<std::int64_t> positive_env(const char* name) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') {
-    return std::nullopt;
+const app::TestHooks& Context::test_hooks() {
+  if (!m_test_hooks) {
+    m_test_hooks = app::read_test_hooks(ops::process_env());
   }
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || errno != 0 || n <= 0) {
-    throw core::usage_error(std::string(name) + ": '" + text + "' is not a positive integer");
-  }
-  return n;
+  return *m_test_hooks;
 }
-
-} // namespace
 
 store::Database& Context::database() {
   if (!m_database) {
     store::OpenOptions options;
-    // Test seams of the storage-fault suite (docs/RELIABILITY.md): a short busy timeout, so
-    // that a database locked by another program fails in milliseconds rather than a minute,
-    // and a cap on the file's size that makes SQLite report a full disk.
-    if (const auto ms = positive_env("KRXBATCH_TEST_BUSY_TIMEOUT_MS")) {
-      options.busy_timeout = std::chrono::milliseconds(*ms);
+    const auto& hooks = test_hooks();
+    if (hooks.busy_timeout) {
+      options.busy_timeout = *hooks.busy_timeout;
     }
-    options.max_page_count = positive_env("KRXBATCH_TEST_MAX_PAGE_COUNT");
+    options.max_page_count = hooks.max_page_count;
     m_database.emplace(db_path().string(), options);
   }
   return *m_database;

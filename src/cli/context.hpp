@@ -2,6 +2,7 @@
 #pragma once
 
 #include "krxbatch/app/job_runner.hpp"
+#include "krxbatch/app/test_hooks.hpp"
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
@@ -56,6 +57,9 @@ public:
   // (the KRX key, webhook and ping URLs) are registered for redaction. Throws core::Error
   // (exit 2) on a malformed file.
   const ops::Settings& settings();
+  // The test hooks (KRXBATCH_TEST_*), read on first use. Throws core::Error (exit 2) on a
+  // malformed value.
+  const app::TestHooks& test_hooks();
   // The lock file of `job` (app::job_lock_path).
   std::filesystem::path lock_path(std::string_view job) const;
 
@@ -65,6 +69,7 @@ private:
   std::optional<calendar::Calendar> m_calendar;
   std::optional<store::Database> m_database;
   std::optional<ops::Settings> m_settings;
+  std::optional<app::TestHooks> m_test_hooks;
 };
 
 // Parses a command's arguments. Returns nullopt when --help was asked (the usage has been

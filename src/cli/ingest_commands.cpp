@@ -59,16 +59,8 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
                                                           : config.krx_api_base_url;
   settings.api.auth_key = config.krx_auth_key;
   settings.retry_scale = retry_scale(vm);
-  // Test seam of the fault matrix (docs/RELIABILITY.md): a request timeout short enough for a
-  // `delay` fault to exercise the timeout path in milliseconds.
-  if (const auto text = env_or("KRXBATCH_TEST_HTTP_TIMEOUT_MS", ""); !text.empty()) {
-    char* end = nullptr;
-    const long long ms = std::strtoll(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end != '\0' || ms <= 0) {
-      throw core::usage_error("KRXBATCH_TEST_HTTP_TIMEOUT_MS: '" + text +
-                              "' is not a positive number of milliseconds");
-    }
-    settings.http.total_timeout = std::chrono::milliseconds(ms);
+  if (const auto timeout = ctx.test_hooks().http_timeout) {
+    settings.http.total_timeout = *timeout;
     settings.http.connect_timeout =
         std::min(settings.http.connect_timeout, settings.http.total_timeout);
   }

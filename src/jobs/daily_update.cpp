@@ -120,7 +120,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
 
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
-  const IngestWriteTuning tuning(env.db);
+  const store::Database::SettingsScope tuning(env.db, k_ingest_settings);
   // A short catch-up is written straight to daily_prices, so that the mark moves (and
   // hourly_analysis can start) after each session; a single session would gain nothing from
   // staging anyway (its ~60 staging pages on top of the same per-ticker pages at the merge).

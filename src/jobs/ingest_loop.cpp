@@ -14,23 +14,6 @@ std::string date_span(const std::vector<core::Date>& days) {
   return core::to_iso(days.front()) + ".." + core::to_iso(days.back());
 }
 
-IngestWriteTuning::IngestWriteTuning(store::Database& db) : m_db(db) {
-  m_db.set_cache_limit_kib(k_ingest_cache_kib);
-  m_db.set_wal_autocheckpoint(k_ingest_wal_pages);
-}
-
-IngestWriteTuning::~IngestWriteTuning() {
-  try {
-    m_db.set_wal_autocheckpoint(1000);
-    m_db.set_cache_limit_kib(2000);
-    // Another connection (hourly_analysis) may keep the file open after this run: do not leave
-    // it a WAL of up to k_ingest_wal_pages pages to wade through.
-    m_db.checkpoint();
-  } catch (const std::exception& e) {
-    spdlog::warn("could not restore the database settings after ingestion: {}", e.what());
-  }
-}
-
 StagingScope::StagingScope(DayIngestor& ingestor, bool on) : m_ingestor(ingestor), m_on(on) {
   m_ingestor.set_staging(on);
 }

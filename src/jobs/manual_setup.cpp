@@ -168,7 +168,7 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
-  const IngestWriteTuning tuning(env.db);
+  const store::Database::SettingsScope tuning(env.db, k_ingest_settings);
   StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_backfill);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, prefetched,
                                 options.progress, k_job);
