@@ -9,6 +9,7 @@
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/store/database.hpp"
+#include "krxbatch/util/paths.hpp"
 
 #include "support/synthetic_market.hpp"
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const auto calendar = calendar::Calendar::load(calendar::find_holidays_dir(std::nullopt));
+    const auto calendar = calendar::Calendar::load(util::find_holidays_dir(std::nullopt));
     const auto end = calendar.business_day_on_or_before(*last);
     test::SyntheticMarket market;
     market.tickers = tickers;

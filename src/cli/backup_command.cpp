@@ -4,7 +4,6 @@
 #include "krxbatch/ops/backup.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 #include "ops_support.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,7 @@
 #include "krxbatch/cli/cli.hpp"
 
+#include "krxbatch/app/log_policy.hpp"
+#include "krxbatch/app/test_hooks.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/safe_path.hpp"
@@ -9,8 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
-#include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <unistd.h>
 
 namespace krxbatch::cli {
 namespace {
@@ -91,10 +94,13 @@ int dispatch(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     throw core::usage_error(std::string("krxbatch: ") + e.what() + "; see `krxbatch --help`");
   }
-  util::init_logging(util::parse_log_level(globals.log_level));
+  const auto levels = app::log_levels(
+      globals.log_level ? std::optional(util::parse_log_level(*globals.log_level)) : std::nullopt,
+      ::isatty(STDERR_FILENO) == 1);
+  util::init_logging(levels.files, levels.stderr_level);
   // Test seam of the leftover tests (docs/RELIABILITY.md); nothing in production sets it.
-  if (const char* point = std::getenv("KRXBATCH_TEST_KILL_AT"); point != nullptr) {
-    util::set_crash_point(point);
+  if (const auto point = app::read_test_hooks(ops::process_env()).kill_at) {
+    util::set_crash_point(*point);
   }
 
   if (vm.count("version") != 0U) {

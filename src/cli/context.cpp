@@ -1,12 +1,11 @@
 #include "context.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/notify_client.hpp"
 #include "krxbatch/ops/backup.hpp"
-#include "krxbatch/ops/job_locks.hpp"
-#include "krxbatch/store/job_store.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/paths.hpp"
 
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -33,8 +32,10 @@ po::options_description global_options_description(GlobalOptions& out) {
        po::value<std::string>()->notifier([&out](const std::string& v) { out.config = v; }),
        "config file of `key = value` lines (env KRXBATCH_CONFIG; default krxbatch.conf in the "
        "database's directory, when it exists)") //
-      ("log-level", po::value<std::string>(&out.log_level)->default_value("info"),
-       "trace, debug, info, warn, error or off") //
+      ("log-level",
+       po::value<std::string>()->notifier([&out](const std::string& v) { out.log_level = v; }),
+       "trace, debug, info, warn, error or off (default: info; without a terminal, stderr "
+       "shows warn and above only, the job's log file everything)") //
       ("json", po::bool_switch(&out.json), "print data as JSON where the command outputs data");
   return desc;
 }
@@ -48,7 +49,7 @@ const util::Clock& Context::clock() {
 
 const calendar::Calendar& Context::calendar() {
   if (!m_calendar) {
-    m_calendar.emplace(calendar::Calendar::load(calendar::find_holidays_dir(m_options.holidays)));
+    m_calendar.emplace(calendar::Calendar::load(util::find_holidays_dir(m_options.holidays)));
   }
   return *m_calendar;
 }
@@ -96,7 +97,7 @@ const util::PathPolicy& Context::path_policy() {
                              {"snapshot"});
     // Read-only inputs: a missing one is reported by what reads it, not here.
     try {
-      policy.protect_directory(calendar::find_holidays_dir(m_options.holidays),
+      policy.protect_directory(util::find_holidays_dir(m_options.holidays),
                                "the holidays directory");
     } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
     }
@@ -114,35 +115,21 @@ const util::PathPolicy& Context::path_policy() {
   return *m_policy;
 }
 
-namespace {
-
-// A positive integer from the environment, or nullopt when the variable is unset or empty.
-std::optional<std::int64_t> positive_env(const char* name) {
-  const char* text = std::getenv(name);
-  if (text == nullptr || *text == '\0') {
-    return std::nullopt;
+const app::TestHooks& Context::test_hooks() {
+  if (!m_test_hooks) {
+    m_test_hooks = app::read_test_hooks(ops::process_env());
   }
-  char* end = nullptr;
-  errno = 0;
-  const long long n = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || errno != 0 || n <= 0) {
-    throw core::usage_error(std::string(name) + ": '" + text + "' is not a positive integer");
-  }
-  return n;
+  return *m_test_hooks;
 }
-
-} // namespace
 
 store::Database& Context::database() {
   if (!m_database) {
     store::OpenOptions options;
-    // Test seams of the storage-fault suite (docs/RELIABILITY.md): a short busy timeout, so
-    // that a database locked by another program fails in milliseconds rather than a minute,
-    // and a cap on the file's size that makes SQLite report a full disk.
-    if (const auto ms = positive_env("KRXBATCH_TEST_BUSY_TIMEOUT_MS")) {
-      options.busy_timeout = std::chrono::milliseconds(*ms);
+    const auto& hooks = test_hooks();
+    if (hooks.busy_timeout) {
+      options.busy_timeout = *hooks.busy_timeout;
     }
-    options.max_page_count = positive_env("KRXBATCH_TEST_MAX_PAGE_COUNT");
+    options.max_page_count = hooks.max_page_count;
     m_database.emplace(db_path().string(), options);
   }
   return *m_database;
@@ -172,8 +159,20 @@ const ops::Settings& Context::settings() {
 
 std::filesystem::path Context::lock_path(std::string_view job) const {
   // Named after the resolved database path (ops::ingest_lock_path), whatever the spelling.
-  return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path())
-                                             : ops::ingest_lock_path(db_path());
+  return app::job_lock_path(db_path(), job);
+}
+
+int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
+            const std::function<jobs::JobResult()>& body) {
+  fetch::CurlNotifyClient notify;
+  app::JobRunner runner({ctx.settings(), ctx.db_path(), ctx, notify, ctx.path_policy()});
+  return runner.run_job(job, take_lock, body);
+}
+
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
+  fetch::CurlNotifyClient notify;
+  app::JobRunner runner({ctx.settings(), ctx.db_path(), ctx, notify, ctx.path_policy()});
+  return runner.run_care_command(name, body);
 }
 
 std::optional<po::variables_map>

@@ -1,6 +1,8 @@
 // Internal to the CLI: global options, the per-command context and option-parsing helpers.
 #pragma once
 
+#include "krxbatch/app/job_runner.hpp"
+#include "krxbatch/app/test_hooks.hpp"
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
@@ -10,6 +12,7 @@
 #include <boost/program_options.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +31,8 @@ struct GlobalOptions {
   std::optional<std::string> holidays; // --holidays, else env KRXBATCH_HOLIDAYS, else found
   std::optional<std::string> source;   // --source, else env KRXBATCH_SOURCE, else "krx"
   std::optional<std::string> config;   // --config, else env KRXBATCH_CONFIG, else found
-  std::string log_level = "info";
+  // --log-level; else app::log_levels() decides (cron-quiet).
+  std::optional<std::string> log_level;
   bool json = false;
 };
 
@@ -36,15 +40,15 @@ struct GlobalOptions {
 po::options_description global_options_description(GlobalOptions& out);
 
 // Lazily built services for one command. Not thread-safe.
-class Context {
+class Context final : public app::Services {
 public:
   explicit Context(GlobalOptions options) : m_options(std::move(options)) {}
 
   const GlobalOptions& options() const { return m_options; }
   bool json() const { return m_options.json; }
 
-  const util::Clock& clock();
-  const calendar::Calendar& calendar();
+  const util::Clock& clock() override;
+  const calendar::Calendar& calendar() override;
   // The database as the operator spelled it (--db, KRXBATCH_DB or the default). Throws
   // core::Error (exit 2) when it is empty or blank (SQLite would open a throw-away temporary
   // database) or names a directory.
@@ -56,13 +60,15 @@ public:
   // The market data source spec: "krx" or "replay:DIR".
   std::string source_spec() const;
   // Opens the database (creating it and its schema when absent).
-  store::Database& database();
+  store::Database& database() override;
   // The operator's settings (config file and environment), loaded on first use; their secrets
   // (the KRX key, webhook and ping URLs) are registered for redaction. Throws core::Error
   // (exit 2) on a malformed file.
   const ops::Settings& settings();
-  // The lock file of `job`: manual_setup and daily_update share `<db>.ingest.lock`,
-  // hourly_analysis has `<db>.analysis.lock`.
+  // The test hooks (KRXBATCH_TEST_*), read on first use. Throws core::Error (exit 2) on a
+  // malformed value.
+  const app::TestHooks& test_hooks();
+  // The lock file of `job` (app::job_lock_path).
   std::filesystem::path lock_path(std::string_view job) const;
 
 private:
@@ -72,6 +78,7 @@ private:
   std::optional<store::Database> m_database;
   std::optional<ops::Settings> m_settings;
   std::optional<util::PathPolicy> m_policy;
+  std::optional<app::TestHooks> m_test_hooks;
 };
 
 // Parses a command's arguments. Returns nullopt when --help was asked (the usage has been
@@ -81,6 +88,12 @@ std::optional<po::variables_map>
 parse_command_args(const Args& args, const std::string& usage,
                    const po::options_description& options,
                    const po::positional_options_description& positional = {});
+
+// app::JobRunner::run_job / run_care_command with this command's settings, database, calendar
+// and clock, and pings and webhook messages over libcurl.
+int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
+            const std::function<jobs::JobResult()>& body);
+int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body);
 
 // One entry of the command table.
 struct Command {

@@ -5,12 +5,10 @@
 #include "krxbatch/store/job_store.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -86,19 +84,18 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
     }
   }
   options.threads = std::max(1U, (*vm)["threads"].as<unsigned>());
-  if (const char* kill_after = std::getenv("KRXBATCH_TEST_KILL_AFTER_STOCKS")) {
-    // Crash tests only (see HourlyAnalysisOptions::after_write).
-    const auto n = std::strtoull(kill_after, nullptr, 10);
+  const auto& hooks = ctx.test_hooks();
+  if (const auto kill_after = hooks.kill_after_stocks) {
+    const auto n = static_cast<std::size_t>(*kill_after);
     options.after_write = [n](std::size_t written) {
       if (written == n) {
         ::raise(SIGKILL);
       }
     };
   }
-  if (const char* stop_after = std::getenv("KRXBATCH_TEST_STOP_AFTER_COMMITTED")) {
-    // Crash tests only (see HourlyAnalysisOptions::after_commit): the test kills the stopped
-    // process from outside.
-    const auto n = std::strtoull(stop_after, nullptr, 10);
+  if (const auto stop_after = hooks.stop_after_committed) {
+    // The test kills the stopped process from outside.
+    const auto n = static_cast<std::size_t>(*stop_after);
     options.after_commit = [n, stopped = false](std::size_t committed) mutable {
       if (!stopped && committed >= n) {
         stopped = true;

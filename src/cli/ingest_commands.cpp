@@ -9,7 +9,6 @@
 #include "krxbatch/util/file_lock.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -67,42 +66,12 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
     settings.api.base_url_origin = it->second;
   }
   settings.retry_scale = retry_scale(vm);
-  // Test seam of the fault matrix (docs/RELIABILITY.md): a request timeout short enough for a
-  // `delay` fault to exercise the timeout path in milliseconds.
-  if (const auto text = env_or("KRXBATCH_TEST_HTTP_TIMEOUT_MS", ""); !text.empty()) {
-    char* end = nullptr;
-    const long long ms = std::strtoll(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end != '\0' || ms <= 0) {
-      throw core::usage_error("KRXBATCH_TEST_HTTP_TIMEOUT_MS: '" + text +
-                              "' is not a positive number of milliseconds");
-    }
-    settings.http.total_timeout = std::chrono::milliseconds(ms);
+  if (const auto timeout = ctx.test_hooks().http_timeout) {
+    settings.http.total_timeout = *timeout;
     settings.http.connect_timeout =
         std::min(settings.http.connect_timeout, settings.http.total_timeout);
   }
   return fetch::make_market_source(ctx.source_spec(), settings, budget);
-}
-
-std::vector<market::Market> stored_markets(store::Database& db) {
-  std::vector<market::Market> markets;
-  const auto text = store::MetaStore(db).get(jobs::k_meta_markets).value_or("KOSPI,KOSDAQ");
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const auto comma = text.find(',', pos);
-    const auto name =
-        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (const auto m = market::parse_market(name)) {
-      markets.push_back(*m);
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    pos = comma + 1;
-  }
-  if (markets.empty()) {
-    markets = {market::Market::kospi, market::Market::kosdaq};
-  }
-  return markets;
 }
 
 std::string joined_args(const std::string& command, const Args& args) {
@@ -190,7 +159,7 @@ int run_daily_update(Context& ctx, const Args& args) {
       [&] {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
         jobs::IngestSettings settings;
-        settings.markets = stored_markets(env.db);
+        settings.markets = store::MetaStore(env.db).markets();
         settings.daily_call_limit = limit;
         jobs::DbCallBudget budget(env.db, env.clock, limit);
         const auto source = make_source(ctx, *vm, budget);

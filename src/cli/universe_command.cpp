@@ -5,7 +5,6 @@
 #include "krxbatch/ops/universe.hpp"
 
 #include "context.hpp"
-#include "job_runner.hpp"
 #include "ops_support.hpp"
 
 #include <nlohmann/json.hpp>

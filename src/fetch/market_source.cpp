@@ -78,8 +78,12 @@ std::string_view to_string(FailureKind kind) {
 }
 
 bool stops_run(FailureKind kind) {
-  return kind == FailureKind::unauthorized || kind == FailureKind::not_approved ||
-         kind == FailureKind::bad_endpoint || kind == FailureKind::quota_exhausted;
+  return refuses_key(kind) || kind == FailureKind::bad_endpoint ||
+         kind == FailureKind::quota_exhausted;
+}
+
+bool refuses_key(FailureKind kind) {
+  return kind == FailureKind::unauthorized || kind == FailureKind::not_approved;
 }
 
 } // namespace krxbatch::fetch

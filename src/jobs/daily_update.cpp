@@ -46,7 +46,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
                  recovered);
   }
   const auto mark = jobs.job(k_job).last_success_date;
-  const auto start_recorded = history_start(env.db);
+  const auto start_recorded = meta.history_start();
 
   std::vector<core::Date> days;
   int left_for_later = 0;
@@ -71,7 +71,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
       days.resize(static_cast<std::size_t>(*options.max_days));
     }
     if (!mark && (!start_recorded || days.front() < *start_recorded)) {
-      meta.set(k_meta_history_start, core::to_iso(days.front()));
+      meta.set(store::k_meta_history_start, core::to_iso(days.front()));
     }
     for (const auto& d : days) {
       const auto rec = jobs.day(k_job, d);
@@ -129,7 +129,7 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
 
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
-  const IngestWriteTuning tuning(env.db);
+  const store::Database::SettingsScope tuning(env.db, k_ingest_settings);
   // A short catch-up is written straight to daily_prices, so that the mark moves (and
   // hourly_analysis can start) after each session; a single session would gain nothing from
   // staging anyway (its ~60 staging pages on top of the same per-ticker pages at the merge).

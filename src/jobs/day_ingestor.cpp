@@ -55,11 +55,9 @@ int DayIngestor::calls_per_day() const {
 DayOutcome DayIngestor::finish_failed(const core::Date& day, DayOutcome outcome) {
   const auto now = m_env.clock.now_kst();
   m_jobs.apply(k_job, day, state::DayEvent::fail, now, outcome.message);
-  if (outcome.failure && (*outcome.failure == fetch::FailureKind::unauthorized ||
-                          *outcome.failure == fetch::FailureKind::not_approved)) {
-    m_alerts.raise(store::AlertSeverity::critical, k_job, "krx_auth", outcome.message, "krx_auth",
-                   now);
-  } else if (outcome.kind == Kind::failed) {
+  // A refused key stops the run (Kind::stopped): its `krx_auth` alert is run-level
+  // (app::JobRunner).
+  if (outcome.kind == Kind::failed) {
     m_alerts.raise(store::AlertSeverity::warn, k_job, "ingest_day_failed",
                    core::to_iso(day) + " failed: " + outcome.message,
                    "ingest_day_failed:" + core::to_iso(day), now);
@@ -287,7 +285,7 @@ std::optional<core::Date> advance_daily_mark(JobEnv env) {
   if (mark) {
     first = env.calendar.next_business_day_if_known(*mark); // none past the calendar's end
   } else {
-    first = history_start(env.db);
+    first = store::MetaStore(env.db).history_start();
   }
   if (!first) {
     return mark;
@@ -313,40 +311,6 @@ std::optional<core::Date> advance_daily_mark(JobEnv env) {
     jobs.set_mark(store::k_job_daily_update, advanced, env.clock.now_kst());
   }
   return advanced;
-}
-
-std::optional<core::Date> history_start(store::Database& db) {
-  const auto text = store::MetaStore(db).get(k_meta_history_start);
-  return text ? core::parse_iso_date(*text) : std::nullopt;
-}
-
-DbCallBudget::DbCallBudget(store::Database& db, const util::Clock& clock, std::int64_t limit)
-    : m_db(db), m_clock(clock), m_limit(limit) {}
-
-bool DbCallBudget::try_consume() {
-  if (!store::ApiCallStore(m_db).try_count(m_clock.today_kst(), m_limit)) {
-    return false;
-  }
-  ++m_consumed;
-  return true;
-}
-
-std::int64_t DbCallBudget::used_today() const {
-  return store::ApiCallStore(m_db).calls_on(m_clock.today_kst());
-}
-
-std::int64_t DbCallBudget::remaining() const {
-  return std::max<std::int64_t>(0, m_limit - used_today());
-}
-
-std::string DbCallBudget::exhausted_message() const {
-  const auto now = m_clock.now_kst();
-  const core::KstTime midnight(now.date() + boost::gregorian::days(1));
-  const auto wait = midnight - now;
-  return "the KRX daily call limit (" + std::to_string(m_limit) + " calls, KRX_DAILY_LIMIT) is " +
-         "used up for " + core::to_iso(now.date()) +
-         " KST; the next run after 00:00 KST continues where this one stopped (in " +
-         std::to_string(wait.hours()) + " h " + std::to_string(wait.minutes()) + " min)";
 }
 
 } // namespace krxbatch::jobs

@@ -24,10 +24,8 @@ namespace {
 
 constexpr std::string_view k_job = store::k_job_hourly_analysis;
 const std::string k_failure_alert_key = "analysis_failures:hourly_analysis";
-// WAL pages between checkpoints during a run (~64 MB; a whole-universe run writes ~25 MB), and
-// SQLite's default, set back afterwards.
+// WAL pages between checkpoints during a run (~64 MB; a whole-universe run writes ~25 MB).
 constexpr int k_run_autocheckpoint_pages = 16384;
-constexpr int k_default_autocheckpoint_pages = 1000;
 
 struct SessionPlan {
   core::Date session;
@@ -420,7 +418,10 @@ JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, cons
   };
   // The batches touch pages all over analysis_results and target_tickers; checkpointing
   // every 1000 WAL pages would copy most of them back several times (and fsync each time).
-  env.db.set_wal_autocheckpoint(k_run_autocheckpoint_pages);
+  // Set back before the run is recorded, so that its commit checkpoints; and on an exception.
+  std::optional<store::Database::SettingsScope> run_settings;
+  run_settings.emplace(
+      env.db, store::ConnectionSettings{.wal_autocheckpoint_pages = k_run_autocheckpoint_pages});
   {
     AnalysisPipeline pipeline(env.db.path(), queue, plan.window, budget, options.threads,
                               std::max<std::size_t>(1, options.load_chunk));
@@ -476,7 +477,7 @@ JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, cons
   spdlog::debug("hourly_analysis: waited {:.0f} ms for {} loading/computing thread(s), wrote "
                 "for {:.0f} ms, ranked in {:.0f} ms",
                 wait_time.count(), options.threads, write_time.count(), since(t0).count());
-  env.db.set_wal_autocheckpoint(k_default_autocheckpoint_pages);
+  run_settings.reset();
   check_failure_rate(env, plan.session, static_cast<std::int64_t>(done), failed, first_error);
 
   JobResult result;

@@ -1,8 +1,5 @@
 #include "ingest_loop.hpp"
 
-#include "krxbatch/jobs/freshness.hpp"
-#include "krxbatch/store/ops_store.hpp"
-
 #include <spdlog/spdlog.h>
 
 namespace krxbatch::jobs {
@@ -15,23 +12,6 @@ std::string date_span(const std::vector<core::Date>& days) {
     return core::to_iso(days.front());
   }
   return core::to_iso(days.front()) + ".." + core::to_iso(days.back());
-}
-
-IngestWriteTuning::IngestWriteTuning(store::Database& db) : m_db(db) {
-  m_db.set_cache_limit_kib(k_ingest_cache_kib);
-  m_db.set_wal_autocheckpoint(k_ingest_wal_pages);
-}
-
-IngestWriteTuning::~IngestWriteTuning() {
-  try {
-    m_db.set_wal_autocheckpoint(1000);
-    m_db.set_cache_limit_kib(2000);
-    // Another connection (hourly_analysis) may keep the file open after this run: do not leave
-    // it a WAL of up to k_ingest_wal_pages pages to wade through.
-    m_db.checkpoint();
-  } catch (const std::exception& e) {
-    spdlog::warn("could not restore the database settings after ingestion: {}", e.what());
-  }
 }
 
 StagingScope::StagingScope(DayIngestor& ingestor, bool on) : m_ingestor(ingestor), m_on(on) {
@@ -198,16 +178,10 @@ JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
   text += "; " + std::to_string(calls) + " KRX call(s)";
   s.message = text;
 
-  store::AlertStore alerts(env.db);
-  const auto now = env.clock.now_kst();
-  const std::string run_key = "run_failed:" + std::string(job);
-  if (failed && loop.stored.empty()) {
-    alerts.raise(store::AlertSeverity::critical, job, "run_failed",
-                 std::string(job) + " stored nothing: " + text, run_key, now);
-  } else if (!failed) {
-    alerts.resolve(run_key, now);
+  result.stored_nothing = failed && loop.stored.empty();
+  if (loop.stop_failure && fetch::refuses_key(*loop.stop_failure)) {
+    result.key_refused = loop.stop_reason;
   }
-  (void)check_freshness(env);
 
   run.finish(s);
   result.summary = std::string(job) + ": " + std::string(state::to_string(s.outcome)) + ": " +

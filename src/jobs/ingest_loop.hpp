@@ -1,6 +1,7 @@
 // Internal to jobs: the loop both ingestion jobs share, and its summary.
 #pragma once
 
+#include "krxbatch/jobs/call_budget.hpp"
 #include "krxbatch/jobs/day_ingestor.hpp"
 
 #include <functional>
@@ -11,26 +12,16 @@
 
 namespace krxbatch::jobs {
 
-// SQLite settings for the length of an ingestion run (measured in docs/PERFORMANCE.md).
-// daily_prices is clustered by (ticker, trade_date), so every session's commit rewrites the
-// newest B-tree page of every issue (~2,700 pages on the full market): a page cache that holds
-// them all saves reading them back each session, and checkpointing every k_ingest_wal_pages
-// instead of at every commit copies each of them back to the file once per several sessions.
-// Durability is unchanged (WAL, synchronous=NORMAL). The destructor restores SQLite's defaults
-// and checkpoints (passively); it never throws. Not thread-safe (like the Database).
-class IngestWriteTuning {
-public:
-  explicit IngestWriteTuning(store::Database& db);
-  ~IngestWriteTuning();
-  IngestWriteTuning(const IngestWriteTuning&) = delete;
-  IngestWriteTuning& operator=(const IngestWriteTuning&) = delete;
-
-private:
-  store::Database& m_db;
-};
-
-inline constexpr int k_ingest_cache_kib = 64 * 1024;
-inline constexpr int k_ingest_wal_pages = 16384;
+// SQLite settings for the length of an ingestion run (store::Database::SettingsScope; measured
+// in docs/PERFORMANCE.md). daily_prices is clustered by (ticker, trade_date), so every session's
+// commit rewrites the newest B-tree page of every issue (~2,700 pages on the full market): a
+// page cache that holds them all saves reading them back each session, and checkpointing every
+// 16384 WAL pages instead of at every commit copies each of them back to the file once per
+// several sessions. Durability is unchanged (WAL, synchronous=NORMAL). At the end of the run
+// the WAL is checkpointed (passively): another connection (hourly_analysis) may keep the file
+// open after this run, and must not be left a WAL of up to 16384 pages to wade through.
+inline constexpr store::ConnectionSettings k_ingest_settings{
+    .cache_limit_kib = 64 * 1024, .wal_autocheckpoint_pages = 16384, .checkpoint_at_end = true};
 
 // The staging table (docs/PERFORMANCE.md, "The staging table"): a run that walks enough
 // sessions stages their price rows, and merges them into daily_prices when the staged sessions
@@ -87,8 +78,8 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
                        const std::function<void(int, int, const core::Date&)>& progress,
                        std::string_view job);
 
-// Turns a loop result into the run's outcome, exit code and one-line summary, raises or
-// resolves the run-level alerts, and records the run.
+// Turns a loop result into the run's outcome, exit code, one-line summary and the facts the
+// run-level alerts read (JobResult), and records the run.
 JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
                             const LoopResult& loop, int planned, int left_for_later,
                             std::int64_t calls);

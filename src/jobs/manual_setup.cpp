@@ -82,14 +82,13 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   for (int i = 0; i < k_probe_sessions && latest_rows.empty(); ++i) {
     auto result = source.stocks(probe_endpoint, session);
     if (!result) {
-      if (result.failure().kind == fetch::FailureKind::unauthorized ||
-          result.failure().kind == fetch::FailureKind::not_approved) {
-        store::AlertStore(env.db).raise(store::AlertSeverity::critical, k_job, "krx_auth",
-                                        result.failure().message, "krx_auth", now);
+      auto failed = fail_early(run, "finding the latest published session (" +
+                                        std::string(fetch::api_id(probe_endpoint)) + " " +
+                                        core::to_iso(session) + "): " + result.failure().message);
+      if (fetch::refuses_key(result.failure().kind)) {
+        failed.key_refused = result.failure().message;
       }
-      return fail_early(run, "finding the latest published session (" +
-                                 std::string(fetch::api_id(probe_endpoint)) + " " +
-                                 core::to_iso(session) + "): " + result.failure().message);
+      return failed;
     }
     if (result.value().empty()) {
       spdlog::info("manual_setup: {} has no data yet; trying the session before",
@@ -178,21 +177,21 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   }
 
   // 3. Backfill, oldest first, through the same per-day code as daily_update.
-  const auto recorded_start = history_start(env.db);
+  const auto recorded_start = meta.history_start();
   if (!recorded_start || start < *recorded_start) {
-    meta.set(k_meta_history_start, core::to_iso(start));
+    meta.set(store::k_meta_history_start, core::to_iso(start));
   }
-  const auto recorded_markets = meta.get(k_meta_markets);
+  const auto recorded_markets = meta.get(store::k_meta_markets);
   if (recorded_markets && *recorded_markets != markets_text(settings.markets)) {
     spdlog::warn("manual_setup: the stored markets change from {} to {}; sessions already "
                  "complete keep their old markets (reload them with daily_update --from/--to)",
                  *recorded_markets, markets_text(settings.markets));
   }
-  meta.set(k_meta_markets, markets_text(settings.markets));
+  meta.set(store::k_meta_markets, markets_text(settings.markets));
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
-  const IngestWriteTuning tuning(env.db);
+  const store::Database::SettingsScope tuning(env.db, k_ingest_settings);
   StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_backfill);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, prefetched,
                                 options.progress, k_job);

@@ -1,7 +1,6 @@
 #include "krxbatch/ops/universe.hpp"
 
 #include "krxbatch/core/error.hpp"
-#include "krxbatch/jobs/day_ingestor.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
@@ -41,31 +40,13 @@ UniverseDiff diff_universe(std::span<const store::TargetTicker> current,
   return diff;
 }
 
-std::vector<market::Market> stored_markets(store::Database& db) {
-  std::vector<market::Market> out;
-  if (const auto text = store::MetaStore(db).get(jobs::k_meta_markets)) {
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      if (const auto m = market::parse_market(rest.substr(0, comma))) {
-        out.push_back(*m);
-      }
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
-  if (out.empty()) {
-    out = {market::Market::kospi, market::Market::kosdaq};
-  }
-  return out;
-}
-
 UniverseRefresh refresh_universe(store::Database& db, std::int64_t min_market_cap, bool dry_run) {
   const auto mark = store::JobStore(db).job(store::k_job_daily_update).last_success_date;
   if (!mark) {
     throw core::usage_error("universe refresh: daily_update has no mark yet (no complete "
                             "session); run `krxbatch manual_setup` first");
   }
-  const auto markets = stored_markets(db);
+  const auto markets = store::MetaStore(db).markets();
   const auto complete = store::PriceStore(db).complete_sessions(*mark, *mark, markets);
   if (!complete.contains(*mark)) {
     throw core::failure("universe refresh: the session of daily_update's mark, " +

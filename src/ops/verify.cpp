@@ -1,7 +1,6 @@
 #include "krxbatch/ops/verify.hpp"
 
 #include "krxbatch/core/error.hpp"
-#include "krxbatch/jobs/day_ingestor.hpp"
 #include "krxbatch/ops/universe.hpp"
 #include "krxbatch/store/db_file.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -313,17 +312,14 @@ VerifyReport verify_database(store::Database& db, const calendar::Calendar& cale
         stored.push_back(c.session);
       }
     }
-    const auto markets = stored_markets(db);
+    const auto markets = store::MetaStore(db).markets();
     add(check_markets(counts, store::index_sessions(db), markets));
     add(check_row_counts(counts));
   });
   attempt("mark_gap", [&] {
     store::JobStore jobs(db);
     mark = jobs.job(store::k_job_daily_update).last_success_date;
-    // The meta key is read here rather than through jobs::history_start(), which would link
-    // the ingestion code (and its fetch dependencies) into every ops user.
-    const auto start_text = store::MetaStore(db).get(jobs::k_meta_history_start);
-    const auto start = start_text ? core::parse_iso_date(*start_text) : std::nullopt;
+    const auto start = store::MetaStore(db).history_start();
     add(check_sessions(calendar, stored, start, mark));
     const auto days =
         jobs.days(store::k_job_daily_update, core::Date(1900, 1, 1), core::Date(9999, 12, 31));

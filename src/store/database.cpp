@@ -163,20 +163,48 @@ int Database::latest_schema_version() {
   return migrations().back().version;
 }
 
-void Database::set_wal_autocheckpoint(int pages) {
-  guarded(*this, "setting the checkpoint interval",
-          [&] { m_impl->db.exec("PRAGMA wal_autocheckpoint = " + std::to_string(pages)); });
+Database::SettingsScope::SettingsScope(Database& db, const ConnectionSettings& settings)
+    : m_db(db), m_checkpoint_at_end(settings.checkpoint_at_end) {
+  try {
+    guarded(m_db, "changing the connection's settings", [&] {
+      auto& sqlite = m_db.impl().db;
+      if (settings.cache_limit_kib) {
+        m_cache_size = sqlite.execAndGet("PRAGMA cache_size").getInt64();
+        // A negative cache_size is a limit in KiB rather than in pages.
+        sqlite.exec("PRAGMA cache_size = -" + std::to_string(*settings.cache_limit_kib));
+      }
+      if (settings.wal_autocheckpoint_pages) {
+        m_wal_autocheckpoint = sqlite.execAndGet("PRAGMA wal_autocheckpoint").getInt64();
+        sqlite.exec("PRAGMA wal_autocheckpoint = " +
+                    std::to_string(*settings.wal_autocheckpoint_pages));
+      }
+    });
+  } catch (...) {
+    m_checkpoint_at_end = false;
+    set_back();
+    throw;
+  }
 }
 
-void Database::set_cache_limit_kib(int kib) {
-  // A negative cache_size is a limit in KiB rather than in pages.
-  guarded(*this, "setting the page cache size",
-          [&] { m_impl->db.exec("PRAGMA cache_size = -" + std::to_string(kib)); });
+Database::SettingsScope::~SettingsScope() {
+  set_back();
 }
 
-void Database::checkpoint() {
-  guarded(*this, "checkpointing the WAL",
-          [&] { (void)m_impl->db.execAndGet("PRAGMA wal_checkpoint(PASSIVE)"); });
+void Database::SettingsScope::set_back() noexcept {
+  try {
+    auto& sqlite = m_db.impl().db;
+    if (m_wal_autocheckpoint) {
+      sqlite.exec("PRAGMA wal_autocheckpoint = " + std::to_string(*m_wal_autocheckpoint));
+    }
+    if (m_cache_size) {
+      sqlite.exec("PRAGMA cache_size = " + std::to_string(*m_cache_size));
+    }
+    if (m_checkpoint_at_end) {
+      (void)sqlite.execAndGet("PRAGMA wal_checkpoint(PASSIVE)");
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: could not set the connection's settings back: {}", m_db.path(), e.what());
+  }
 }
 
 void Database::execute(const std::string& sql) {

@@ -217,4 +217,27 @@ void MetaStore::set(std::string_view key, const std::string& value) {
   });
 }
 
+std::optional<core::Date> MetaStore::history_start() const {
+  const auto text = get(k_meta_history_start);
+  return text ? core::parse_iso_date(*text) : std::nullopt;
+}
+
+std::vector<market::Market> MetaStore::markets() const {
+  std::vector<market::Market> out;
+  if (const auto text = get(k_meta_markets)) {
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      if (const auto m = market::parse_market(rest.substr(0, comma))) {
+        out.push_back(*m);
+      }
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  if (out.empty()) {
+    out = {market::Market::kospi, market::Market::kosdaq};
+  }
+  return out;
+}
+
 } // namespace krxbatch::store

@@ -353,19 +353,7 @@ std::int64_t PriceStore::merge_staged() {
     auto& db = m_db.impl().db;
     // The merge reads and writes each page once: the ingestion's large page cache would only
     // add to the peak memory, which the staged sessions held in memory already raise.
-    const auto cache = db.execAndGet("PRAGMA cache_size").getInt64();
-    db.exec("PRAGMA cache_size = -" + std::to_string(k_merge_cache_kib));
-    struct RestoreCache {
-      SQLite::Database& db;
-      std::int64_t size;
-      ~RestoreCache() {
-        try {
-          db.exec("PRAGMA cache_size = " + std::to_string(size));
-        } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
-          // The connection keeps the smaller cache: slower, never wrong.
-        }
-      }
-    } restore{db, cache};
+    const Database::SettingsScope small_cache(m_db, {.cache_limit_kib = k_merge_cache_kib});
 
     std::vector<StagedRun> runs;
     {

@@ -69,6 +69,11 @@ public:
     m_sinks.push_back({std::move(target), is_file});
   }
 
+  void remove(const std::shared_ptr<spdlog::sinks::sink>& target) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(m_sinks, [&](const Target& t) { return t.sink == target; });
+  }
+
   void log_files_only(const spdlog::details::log_msg& msg) {
     std::lock_guard lock(mutex_);
     deliver(msg, true);
@@ -219,10 +224,11 @@ LogLevel parse_log_level(std::string_view text) {
                           "' is not a level; use trace, debug, info, warn, error or off");
 }
 
-void init_logging(LogLevel level) {
+void init_logging(LogLevel level, std::optional<LogLevel> stderr_level) {
   g_root = std::make_shared<RedactingSink>();
   auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   err->set_formatter(make_formatter());
+  err->set_level(k_levels[static_cast<int>(stderr_level.value_or(level))]);
   g_root->add(err);
   auto logger = std::make_shared<spdlog::logger>("krxbatch", g_root);
   logger->set_level(k_levels[static_cast<int>(level)]);
@@ -230,8 +236,13 @@ void init_logging(LogLevel level) {
   spdlog::set_default_logger(logger);
 }
 
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
-                  const PathPolicy& policy, std::string_view what) {
+struct LogFile::Impl {
+  std::shared_ptr<RedactingSink> root; // the logger the file was added to
+  std::shared_ptr<spdlog::sinks::sink> file;
+};
+
+LogFile::LogFile(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
+                 const PathPolicy& policy, std::string_view what) {
   if (!g_root) {
     init_logging(LogLevel::info);
   }
@@ -245,6 +256,7 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
     }
     auto file = std::make_shared<SafeRotatingFileSink>(path, max_bytes, max_files, policy, what);
     file->set_formatter(make_formatter());
+    m_impl = std::make_unique<Impl>(Impl{g_root, file});
     g_root->add(std::move(file), true);
   } catch (const core::Error& e) {
     if (e.code() == core::ExitCode::usage) {
@@ -254,6 +266,10 @@ void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std:
                             " (" + e.what() + "); give this user write access to " + dir.string() +
                             ", or point " + std::string(what) + " at a writable directory");
   }
+}
+
+LogFile::~LogFile() {
+  m_impl->root->remove(m_impl->file);
 }
 
 void log_to_files(LogLevel level, std::string_view message) {

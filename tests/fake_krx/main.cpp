@@ -3,6 +3,7 @@
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/clock.hpp"
+#include "krxbatch/util/paths.hpp"
 
 #include "fake_krx/body_cache.hpp"
 #include "fake_krx/dump.hpp"
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const auto started = std::chrono::steady_clock::now();
-    const auto calendar = calendar::Calendar::load(calendar::find_holidays_dir(options->holidays));
+    const auto calendar = calendar::Calendar::load(util::find_holidays_dir(options->holidays));
     const fake_krx::MarketModel model(calendar, options->market);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)

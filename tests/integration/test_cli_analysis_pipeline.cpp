@@ -47,6 +47,8 @@ std::set<std::string> analysed(SQLite::Database& db, const std::string& session)
 
 } // namespace
 
+// The hourly_analysis runs pass --log-level info: these tests read their summaries on stderr,
+// which a run without a terminal keeps for its log file otherwise (cron-quiet).
 TEST_SUITE("analysis.end_to_end") {
   TEST_CASE("after manual_setup, quota runs go by market cap and the last one ranks the session") {
     IngestEnv env(k_monday_morning);
@@ -58,19 +60,19 @@ TEST_SUITE("analysis.end_to_end") {
     const auto targets = order.size();
     REQUIRE(targets > 20);
 
-    auto r = env.run({"hourly_analysis", "--quota", "10"});
+    auto r = env.run({"--log-level", "info", "hourly_analysis", "--quota", "10"});
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(analysed(db, "2024-06-28") == std::set<std::string>(order.begin(), order.begin() + 10));
     CHECK(text(db, "SELECT state FROM job_status WHERE job_name = 'hourly_analysis'") == "partial");
 
-    r = env.run({"hourly_analysis", "--quota", "10"});
+    r = env.run({"--log-level", "info", "hourly_analysis", "--quota", "10"});
     CHECK(r.exit_code == 0);
     CHECK(analysed(db, "2024-06-28") == std::set<std::string>(order.begin(), order.begin() + 20));
 
     int runs = 2;
     while (analysed(db, "2024-06-28").size() < targets && runs < 20) {
-      r = env.run({"hourly_analysis", "--quota", "10"});
+      r = env.run({"--log-level", "info", "hourly_analysis", "--quota", "10"});
       REQUIRE(r.exit_code == 0);
       ++runs;
     }
@@ -91,7 +93,7 @@ TEST_SUITE("analysis.end_to_end") {
 
     // A further run does nothing.
     const auto before = env.digest();
-    r = env.run({"hourly_analysis"});
+    r = env.run({"--log-level", "info", "hourly_analysis"});
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("skipped: nothing to do") != std::string::npos);
     CHECK(env.digest() == before);
@@ -99,7 +101,7 @@ TEST_SUITE("analysis.end_to_end") {
     // Three more sessions are published but daily_update has not run: nothing newer than its
     // mark is analysed, and the run says so.
     env.set_now(k_thursday_morning);
-    r = env.run({"hourly_analysis"});
+    r = env.run({"--log-level", "info", "hourly_analysis"});
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("daily_update has not completed 2024-07-03; analysing 2024-06-28") !=
           std::string::npos);
@@ -108,7 +110,7 @@ TEST_SUITE("analysis.end_to_end") {
 
     // daily_update catches up; the next run analyses and ranks 2024-07-03.
     REQUIRE(env.run({"daily_update"}).exit_code == 0);
-    r = env.run({"hourly_analysis"});
+    r = env.run({"--log-level", "info", "hourly_analysis"});
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("succeeded: session 2024-07-03") != std::string::npos);
@@ -131,7 +133,7 @@ TEST_SUITE("analysis.end_to_end") {
     auto update = env.spawn({"daily_update"});
     env.fake().wait_for_request("stk_bydd_trd", "20240702", 2);
 
-    auto r = env.run({"hourly_analysis"});
+    auto r = env.run({"--log-level", "info", "hourly_analysis"});
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("succeeded: session 2024-07-01") != std::string::npos);
@@ -142,7 +144,7 @@ TEST_SUITE("analysis.end_to_end") {
     const auto u = update.wait();
     INFO(u.err);
     CHECK(u.exit_code == 0);
-    r = env.run({"hourly_analysis"});
+    r = env.run({"--log-level", "info", "hourly_analysis"});
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("succeeded: session 2024-07-03") != std::string::npos);
     auto db = env.open();

@@ -63,9 +63,11 @@ void build_market(const std::string& db, std::size_t tickers, std::size_t sessio
   test::write_synthetic_market(database, m);
 }
 
+// With --log-level info: the tests read the runs' summaries on stderr, which a run without a
+// terminal keeps for its log file otherwise (cron-quiet).
 test::ProcessResult krxbatch(const std::string& db, const std::vector<std::string>& args,
                              const std::string& now = k_now) {
-  std::vector<std::string> argv = {test::krxbatch_binary().string()};
+  std::vector<std::string> argv = {test::krxbatch_binary().string(), "--log-level", "info"};
   argv.insert(argv.end(), args.begin(), args.end());
   test::SpawnOptions o;
   o.env = {{"KRXBATCH_DB", db}, {"KRXBATCH_NOW", now}};

@@ -422,6 +422,36 @@ TEST_SUITE("ops.logs") {
           std::string::npos);
   }
 
+  TEST_CASE("cron-quiet: without a terminal a run that succeeds prints nothing on stderr while "
+            "its log file gets every line, a warning still reaches stderr, --log-level "
+            "overrides") {
+    IngestEnv env(k_monday_morning);
+    const auto setup = env.run({"manual_setup", "--yes", "--days", "5"});
+    REQUIRE(setup.exit_code == 0);
+    CHECK(setup.err.empty());
+    env.set_now(k_thursday_morning);
+    const auto r = env.run({"daily_update"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.empty());
+    const auto log = slurp(env.dir() / "logs" / "daily_update.log");
+    CHECK(log.find("[info] daily_update: started (pid") != std::string::npos);
+    CHECK(log.find("[info] daily_update: 3 session(s) to work on") != std::string::npos);
+    CHECK(log.find("[info] daily_update: succeeded: 3 session(s) stored") != std::string::npos);
+
+    // Nothing to do: still quiet. With --log-level info the lines are on stderr again.
+    CHECK(env.run({"daily_update"}).err.empty());
+    const auto loud = env.run({"--log-level", "info", "daily_update"});
+    CHECK(loud.err.find("[info] daily_update: skipped: nothing to do") != std::string::npos);
+
+    // A warning (an unreachable ping) reaches stderr even without a terminal.
+    const auto warned = env.run(
+        {"daily_update"},
+        {{"KRXBATCH_PING_START_URL", "http://127.0.0.1:" + std::to_string(test::unused_port())}});
+    CHECK(warned.exit_code == 0);
+    CHECK(warned.err.find("[warning]") != std::string::npos);
+    CHECK(warned.err.find("[info]") == std::string::npos);
+  }
+
   TEST_CASE("a job's log file rotates at log_max_size and keeps log_files files") {
     IngestEnv env(k_monday_morning);
     write_config(env, "log_max_size = 1K\nlog_files = 2\n");

@@ -1,15 +1,17 @@
-// Test doubles for the fetch layer: a scripted HttpClient, a counting CallBudget and a recording
-// sleeper (tests only).
+// Test doubles for the fetch layer: a scripted HttpClient, a counting CallBudget, a recording
+// sleeper and a recording NotifyClient (tests only).
 #pragma once
 
 #include "krxbatch/fetch/http_client.hpp"
 #include "krxbatch/fetch/market_source.hpp"
+#include "krxbatch/fetch/notify_client.hpp"
 
 #include "log_capture.hpp"
 
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,23 @@ struct RecordingSleeper {
   std::shared_ptr<std::vector<std::chrono::milliseconds>> waits =
       std::make_shared<std::vector<std::chrono::milliseconds>>();
   void operator()(std::chrono::milliseconds wait) const { waits->push_back(wait); }
+};
+
+// Records pings and webhook messages; answers `status`, or fails with `failure` when set.
+class FakeNotifyClient final : public fetch::NotifyClient {
+public:
+  fetch::HttpResult send(const fetch::NotifyRequest& request) override {
+    requests.push_back(request);
+    if (failure) {
+      return core::Failure<fetch::TransportError>{*failure, "Could not connect to server"};
+    }
+    fetch::HttpResponse r;
+    r.status = status;
+    return r;
+  }
+  std::vector<fetch::NotifyRequest> requests;
+  long status = 200;
+  std::optional<fetch::TransportError> failure;
 };
 
 } // namespace krxbatch::test

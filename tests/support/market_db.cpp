@@ -1,6 +1,5 @@
 #include "market_db.hpp"
 
-#include "krxbatch/jobs/day_ingestor.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -83,8 +82,8 @@ std::vector<core::Date> build_market_db(const std::filesystem::path& path,
   store::PriceStore prices(db);
   store::MetaStore meta(db);
   const core::KstTime now(last, boost::posix_time::hours(20));
-  meta.set(jobs::k_meta_history_start, core::to_iso(days.front()));
-  meta.set(jobs::k_meta_markets, "KOSPI,KOSDAQ");
+  meta.set(store::k_meta_history_start, core::to_iso(days.front()));
+  meta.set(store::k_meta_markets, "KOSPI,KOSDAQ");
   for (std::size_t i = 0; i < days.size(); ++i) {
     const int index = static_cast<int>(i);
     store::Database::Transaction txn(db);

@@ -6,6 +6,7 @@
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/clock.hpp"
 
+#include "store/sqlite_access.hpp"
 #include "support.hpp"
 #include "support/synthetic_market.hpp"
 
@@ -355,5 +356,24 @@ TEST_SUITE("jobs.hourly_analysis") {
     REQUIRE(runs.size() == 3);
     CHECK(runs[1].outcome == RunOutcome::failed);
     CHECK(runs[1].summary.message.find("interrupted") != std::string::npos);
+  }
+
+  TEST_CASE("a run that throws sets the connection's checkpoint interval back and records the "
+            "failure") {
+    Market m(5);
+    const auto interval = [&] {
+      return m.db.impl().db.execAndGet("PRAGMA wal_autocheckpoint").getInt64();
+    };
+    const auto before = interval();
+    jobs::HourlyAnalysisOptions o;
+    o.after_write = [&](std::size_t written) {
+      CHECK(interval() > before); // raised for the run
+      if (written == 2) {
+        throw std::runtime_error("disk on fire");
+      }
+    };
+    CHECK_THROWS_WITH_AS(m.run(o), "disk on fire", std::runtime_error);
+    CHECK(interval() == before);
+    CHECK(m.status().state == "failed");
   }
 }

@@ -1,4 +1,6 @@
+#include "krxbatch/app/job_runner.hpp"
 #include "krxbatch/jobs/daily_update.hpp"
+#include "krxbatch/jobs/day_ingestor.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
 #include "krxbatch/store/digest.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -242,7 +244,7 @@ TEST_SUITE("jobs.daily_update") {
     CHECK(store::AlertStore(f.db).list(false, 10).empty());
   }
 
-  TEST_CASE("a refused key stops the run at once with a CRITICAL alert") {
+  TEST_CASE("a refused key stops the run at once and the result says so (the runner's krx_auth)") {
     Fixture f;
     REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
     f.clock.set(test::kst(2024, 7, 8, 19));
@@ -252,11 +254,23 @@ TEST_SUITE("jobs.daily_update") {
     const auto r = f.daily();
     CHECK(r.exit_code == core::ExitCode::failed);
     CHECK(f.source.calls().size() == 1);
+    REQUIRE(r.key_refused);
+    CHECK_FALSE(r.key_refused->empty());
+    CHECK(r.stored_nothing);
+    // Run-level alerts are app::JobRunner's (test_app_job_runner.cpp): the job raised none.
     const auto alerts = store::AlertStore(f.db).list(false, 10);
-    CHECK(std::any_of(alerts.begin(), alerts.end(), [](const store::Alert& a) {
-      return a.rule == "krx_auth" && a.severity == store::AlertSeverity::critical;
-    }));
+    CHECK(std::none_of(alerts.begin(), alerts.end(),
+                       [](const store::Alert& a) { return a.rule == "krx_auth"; }));
     CHECK(f.mark() == Date(2024, 6, 28));
+  }
+
+  TEST_CASE("manual_setup's probe reports a refused key too") {
+    Fixture f;
+    f.source.fail(Endpoint::kospi_stocks, Date(2024, 6, 28), FailureKind::not_approved);
+    const auto r = f.setup(20);
+    CHECK(r.exit_code == core::ExitCode::failed);
+    REQUIRE(r.key_refused);
+    CHECK_FALSE(r.stored_nothing);
   }
 
   TEST_CASE("a session still empty a day after its publication time raises an alert") {
@@ -280,14 +294,15 @@ TEST_SUITE("jobs.daily_update") {
     REQUIRE(unpublished != alerts.end());
     CHECK(unpublished->message.find("2024-07-01") != std::string::npos);
     CHECK(unpublished->message.find("holidays/2024.txt") != std::string::npos);
-    // The mark (06-28) is also 2 sessions behind the latest published session (07-02).
-    CHECK(std::any_of(alerts.begin(), alerts.end(), [](const store::Alert& a) {
-      return a.rule == "sessions_behind" && a.severity == store::AlertSeverity::critical;
-    }));
+    // The mark (06-28) is also 2 sessions behind the latest published session (07-02): the
+    // freshness rule the runner applies after every run.
+    CHECK(app::check_freshness(f.env) == 2);
+    CHECK(store::AlertStore(f.db).list(false, 10).size() == alerts.size() + 1);
     // Once it is published and stored, the alert resolves itself.
     f.source.publish_until(Date(2024, 7, 2));
     r = f.daily();
     CHECK(f.day_state(Date(2024, 7, 1)) == DayState::succeeded);
+    CHECK(app::check_freshness(f.env) == 0);
     CHECK(store::AlertStore(f.db).list(false, 10).empty());
   }
 
@@ -378,7 +393,7 @@ TEST_SUITE("jobs.staging") {
   void stage_like_a_killed_backfill(Fixture& f, int days, int staged) {
     const auto window = test::real_calendar().business_days(
         test::real_calendar().business_day_back(Date(2024, 6, 28), days - 1), Date(2024, 6, 28));
-    store::MetaStore(f.db).set(jobs::k_meta_history_start, core::to_iso(window.front()));
+    store::MetaStore(f.db).set(store::k_meta_history_start, core::to_iso(window.front()));
     jobs::DayIngestor ingestor(f.env, f.source, f.settings, 0);
     ingestor.set_staging(true);
     for (int i = 0; i < staged; ++i) {

@@ -1,5 +1,6 @@
 #include "krxbatch/ops/notifier.hpp"
 
+#include "support/fetch_fakes.hpp"
 #include "support/log_capture.hpp"
 
 #include <doctest/doctest.h>
@@ -9,22 +10,7 @@ using namespace krxbatch;
 
 namespace {
 
-// Records requests; answers `status`, or fails with `failure` when set.
-class FakeNotifyClient final : public fetch::NotifyClient {
-public:
-  fetch::HttpResult send(const fetch::NotifyRequest& request) override {
-    requests.push_back(request);
-    if (failure) {
-      return core::Failure<fetch::TransportError>{*failure, "Could not connect to server"};
-    }
-    fetch::HttpResponse r;
-    r.status = status;
-    return r;
-  }
-  std::vector<fetch::NotifyRequest> requests;
-  long status = 200;
-  std::optional<fetch::TransportError> failure;
-};
+using test::FakeNotifyClient;
 
 const ops::NotifyTargets k_targets{"https://hooks.example.com/services/T1/B2/TOKEN",
                                    "https://hc.example.net/ping/uuid-1/start",

@@ -1,7 +1,9 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/job_store.hpp"
+#include "krxbatch/store/ops_store.hpp"
 
+#include "store/sqlite_access.hpp"
 #include "support.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -233,6 +235,83 @@ TEST_SUITE("store.job_store") {
 
 #include "krxbatch/store/digest.hpp"
 #include "krxbatch/store/price_store.hpp"
+
+TEST_SUITE("store.settings_scope") {
+  // The connection's cache_size and wal_autocheckpoint.
+  std::pair<std::int64_t, std::int64_t> settings_of(store::Database & db) {
+    auto& sqlite = db.impl().db;
+    return {sqlite.execAndGet("PRAGMA cache_size").getInt64(),
+            sqlite.execAndGet("PRAGMA wal_autocheckpoint").getInt64()};
+  }
+
+  TEST_CASE("a scope changes what it is given, and sets back at its end what it found") {
+    test::TempDir dir;
+    store::Database db((dir / "k.db").string());
+    const auto defaults = settings_of(db);
+    {
+      const store::Database::SettingsScope big(
+          db, {.cache_limit_kib = 65536, .wal_autocheckpoint_pages = 16384});
+      CHECK(settings_of(db) == std::pair<std::int64_t, std::int64_t>{-65536, 16384});
+      {
+        const store::Database::SettingsScope small(db, {.cache_limit_kib = 1024});
+        CHECK(settings_of(db) == std::pair<std::int64_t, std::int64_t>{-1024, 16384});
+      }
+      CHECK(settings_of(db) == std::pair<std::int64_t, std::int64_t>{-65536, 16384});
+    }
+    CHECK(settings_of(db) == defaults);
+  }
+
+  TEST_CASE("a scope sets back when an exception unwinds it") {
+    test::TempDir dir;
+    store::Database db((dir / "k.db").string());
+    const auto defaults = settings_of(db);
+    try {
+      const store::Database::SettingsScope scope(db, {.wal_autocheckpoint_pages = 500});
+      CHECK(settings_of(db).second == 500);
+      throw std::runtime_error("boom");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(settings_of(db) == defaults);
+  }
+
+  TEST_CASE("a scope can checkpoint the WAL at its end") {
+    test::TempDir dir;
+    store::Database db((dir / "k.db").string());
+    {
+      const store::Database::SettingsScope scope(
+          db, {.wal_autocheckpoint_pages = 100000, .checkpoint_at_end = true});
+      store::MetaStore(db).set("k", std::string(100000, 'x'));
+      CHECK(std::filesystem::file_size(dir / "k.db-wal") > 100000);
+    }
+    // The pages are in the main file now (the WAL file stays, to be reused).
+    CHECK(std::filesystem::file_size(dir / "k.db") > 100000);
+  }
+}
+
+TEST_SUITE("store.meta") {
+  TEST_CASE("the stored markets: the recorded list in its order, KOSPI and KOSDAQ when none") {
+    store::Database db(":memory:");
+    store::MetaStore meta(db);
+    using market::Market;
+    CHECK(meta.markets() == std::vector{Market::kospi, Market::kosdaq});
+    meta.set(store::k_meta_markets, "KOSDAQ,KOSPI,KONEX");
+    CHECK(meta.markets() == std::vector{Market::kosdaq, Market::kospi, Market::konex});
+    meta.set(store::k_meta_markets, "KOSPI,,NYSE");
+    CHECK(meta.markets() == std::vector{Market::kospi});
+    meta.set(store::k_meta_markets, "");
+    CHECK(meta.markets() == std::vector{Market::kospi, Market::kosdaq});
+  }
+
+  TEST_CASE("the history start: the recorded date, none when unset or not a date") {
+    store::Database db(":memory:");
+    store::MetaStore meta(db);
+    CHECK_FALSE(meta.history_start());
+    meta.set(store::k_meta_history_start, "2024-01-02");
+    CHECK(meta.history_start() == Date(2024, 1, 2));
+    meta.set(store::k_meta_history_start, "yesterday");
+    CHECK_FALSE(meta.history_start());
+  }
+}
 
 TEST_SUITE("store.digest") {
   namespace {

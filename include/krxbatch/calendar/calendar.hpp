@@ -100,10 +100,4 @@ private:
   std::map<core::Date, SpecialSession> m_special; // special session hours
 };
 
-// Finds the holidays directory: `explicit_dir` (from --holidays) if given, else env
-// KRXBATCH_HOLIDAYS, else the first existing of: next to the binary (`<exe>/holidays`,
-// `<exe>/../holidays`, `<exe>/../share/krxbatch/holidays`), the source tree, the install
-// prefix. Throws core::Error (exit 2) saying how to point at one when none exists.
-std::filesystem::path find_holidays_dir(const std::optional<std::string>& explicit_dir);
-
 } // namespace krxbatch::calendar

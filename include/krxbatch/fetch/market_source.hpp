@@ -45,6 +45,8 @@ enum class FailureKind {
 std::string_view to_string(FailureKind kind);
 // Whether a failure of this kind must end the whole run (no point trying other days).
 bool stops_run(FailureKind kind);
+// Whether KRX refused the key itself (unauthorized, not_approved): the operator must act.
+bool refuses_key(FailureKind kind);
 
 template <typename T>
 using FetchResult = core::Result<T, FailureKind>;

@@ -111,33 +111,4 @@ std::int64_t merge_staged_prices(JobEnv env, store::PriceStore& prices);
 // Returns the mark after the call.
 std::optional<core::Date> advance_daily_mark(JobEnv env);
 
-// The meta key holding the first session of the stored history (set by manual_setup or
-// `daily_update --from`).
-inline constexpr std::string_view k_meta_history_start = "history_start";
-// The first session of the stored history, when one was recorded.
-std::optional<core::Date> history_start(store::Database& db);
-
-// The meta key holding the stored markets, e.g. "KOSPI,KOSDAQ".
-inline constexpr std::string_view k_meta_markets = "markets";
-
-// A CallBudget over the api_calls table: KRX calls are counted per KST day.
-class DbCallBudget final : public fetch::CallBudget {
-public:
-  DbCallBudget(store::Database& db, const util::Clock& clock, std::int64_t limit);
-  bool try_consume() override;
-  std::string exhausted_message() const override;
-  // Calls left today.
-  std::int64_t remaining() const;
-  std::int64_t used_today() const;
-  // Calls counted through this budget.
-  std::int64_t consumed() const { return m_consumed; }
-  std::int64_t limit() const { return m_limit; }
-
-private:
-  store::Database& m_db;
-  const util::Clock& m_clock;
-  std::int64_t m_limit;
-  std::int64_t m_consumed = 0;
-};
-
 } // namespace krxbatch::jobs

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,11 +34,17 @@ struct IngestSettings {
   std::int64_t merge_staged_bytes = 64LL * 1024 * 1024;
 };
 
-// The outcome of one job run: what the process exits with and its one-line summary.
+// The outcome of one job run: what the process exits with, its one-line summary, and the facts
+// the run-level alert rules read (app::JobRunner owns those rules; a job states facts only).
 struct JobResult {
   core::ExitCode exit_code = core::ExitCode::ok;
   std::string summary;
   store::RunSummary run;
+  // The run failed and stored nothing (every session it tried failed): `run_failed`.
+  bool stored_nothing = false;
+  // KRX refused the key (401: a wrong key, or an API not approved for it), with the source's
+  // message: `krx_auth`.
+  std::optional<std::string> key_refused{};
 };
 
 // Records a run in job_runs/job_status from construction to finish(); if it is destroyed

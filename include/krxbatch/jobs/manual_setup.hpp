@@ -9,7 +9,7 @@
 #pragma once
 
 #include "krxbatch/fetch/market_source.hpp"
-#include "krxbatch/jobs/day_ingestor.hpp"
+#include "krxbatch/jobs/call_budget.hpp"
 #include "krxbatch/jobs/job_env.hpp"
 
 #include <functional>

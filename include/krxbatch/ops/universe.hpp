@@ -44,9 +44,6 @@ struct UniverseRefresh {
   bool applied = false;
 };
 
-// The markets recorded by manual_setup (meta `markets`), KOSPI and KOSDAQ when none.
-std::vector<market::Market> stored_markets(store::Database& db);
-
 // Computes the change on daily_update's mark and, unless `dry_run`, applies it. Throws
 // core::Error (exit 2) when there is no mark yet (run manual_setup first), exit 1 when the
 // mark's session has no prices for one of the stored markets.

@@ -39,6 +39,24 @@ struct OpenOptions {
   std::optional<std::int64_t> max_page_count;
 };
 
+// Settings of one connection that a job changes for a while (Database::SettingsScope); what
+// is not set is left as it is.
+struct ConnectionSettings {
+  // The most memory the connection's page cache may hold, in KiB (SQLite's cache_size; about
+  // 2 MiB by default). Pages are only allocated as they are used, so a short job pays nothing
+  // for a high limit.
+  std::optional<int> cache_limit_kib{};
+  // The WAL size in pages after which a commit of this connection checkpoints (SQLite's
+  // wal_autocheckpoint; 1000 by default). A job committing many small transactions raises it,
+  // so that it copies each page back to the file once instead of every few commits; the
+  // checkpoint then happens when the last connection closes, or at a commit after the value is
+  // set back.
+  std::optional<int> wal_autocheckpoint_pages{};
+  // When the scope ends, copy what the WAL holds back into the file, as far as no reader of
+  // another connection prevents it (a passive checkpoint: it never waits).
+  bool checkpoint_at_end = false;
+};
+
 class Database {
 public:
   // `path` may be ":memory:" (tests). Throws core::Error: exit 2 for another program's SQLite
@@ -70,21 +88,28 @@ public:
     bool m_done = false;
   };
 
-  // The WAL size in pages after which a commit of this connection checkpoints (SQLite's
-  // wal_autocheckpoint; 1000 by default). A job committing many small transactions raises it
-  // for its run, so that it copies each page back to the file once instead of every few
-  // commits; the checkpoint then happens when the last connection closes, or at a commit after
-  // the limit is set back. Throws core::Error.
-  void set_wal_autocheckpoint(int pages);
+  // Applies ConnectionSettings to this connection for a scope's length and sets back, when
+  // the scope ends (by an exception too), the values the connection had when it began, so
+  // scopes nest (an ingestion's large cache, then a merge's small one inside it). The only way
+  // krxbatch changes a connection's settings. The constructor throws core::Error; the
+  // destructor never throws: a value it cannot set back is a WARN line (the connection is then
+  // slower or faster, never wrong). At most one thread uses it, like the Database.
+  class SettingsScope {
+  public:
+    SettingsScope(Database& db, const ConnectionSettings& settings);
+    ~SettingsScope();
+    SettingsScope(const SettingsScope&) = delete;
+    SettingsScope& operator=(const SettingsScope&) = delete;
 
-  // The most memory this connection's page cache may hold, in KiB (SQLite's cache_size; about
-  // 2 MiB by default). Pages are only allocated as they are used, so a short job pays nothing
-  // for a high limit. Throws core::Error.
-  void set_cache_limit_kib(int kib);
+  private:
+    // Sets back what the constructor changed; never throws.
+    void set_back() noexcept;
 
-  // Copies what the WAL holds back into the file, as far as no reader of another connection
-  // prevents it (a passive checkpoint: it never waits). Throws core::Error.
-  void checkpoint();
+    Database& m_db;
+    std::optional<std::int64_t> m_cache_size;         // cache_size found, to set back
+    std::optional<std::int64_t> m_wal_autocheckpoint; // wal_autocheckpoint found, to set back
+    bool m_checkpoint_at_end = false;
+  };
 
   // Runs a statement without results (maintenance, tests). Throws core::Error.
   void execute(const std::string& sql);

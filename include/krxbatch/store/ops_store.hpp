@@ -4,6 +4,7 @@
 #pragma once
 
 #include "krxbatch/core/date.hpp"
+#include "krxbatch/market/types.hpp"
 #include "krxbatch/store/database.hpp"
 
 #include <cstdint>
@@ -78,11 +79,21 @@ private:
   Database& m_db;
 };
 
+// The meta key holding the first session of the stored history (set by manual_setup or
+// `daily_update --from`).
+inline constexpr std::string_view k_meta_history_start = "history_start";
+// The meta key holding the stored markets, e.g. "KOSPI,KOSDAQ".
+inline constexpr std::string_view k_meta_markets = "markets";
+
 class MetaStore {
 public:
   explicit MetaStore(Database& db) : m_db(db) {}
   std::optional<std::string> get(std::string_view key) const;
   void set(std::string_view key, const std::string& value);
+  // The first session of the stored history (k_meta_history_start), when one was recorded.
+  std::optional<core::Date> history_start() const;
+  // The stored markets (k_meta_markets, recorded by manual_setup); KOSPI and KOSDAQ when none.
+  std::vector<market::Market> markets() const;
 
 private:
   Database& m_db;

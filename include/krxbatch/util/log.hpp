@@ -7,6 +7,8 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,21 +22,34 @@ enum class LogLevel { trace, debug, info, warn, error, off };
 // Parses trace|debug|info|warn|error|off; throws core::Error (exit 2) naming --log-level.
 LogLevel parse_log_level(std::string_view text);
 
-// Installs the default logger (stderr, KST timestamps). Safe to call more than once.
-void init_logging(LogLevel level);
+// Installs the default logger (stderr, KST timestamps): lines at `level` and above are logged
+// (to the LogFiles), and those at `stderr_level` and above (default: `level`) also to stderr.
+// Safe to call more than once.
+void init_logging(LogLevel level, std::optional<LogLevel> stderr_level = std::nullopt);
 
-// Adds a size-capped rotating file `path` (max_bytes per file, max_files rotated ones kept:
-// `<stem>.1.log`, ...) to the default logger. Creates the directory. Its directory, the file
-// and every rotated name pass `policy` (writer "log"), and each file is opened as
-// util::open_own_file opens. Throws core::Error (exit 2) naming `what` (where the log directory
-// came from, e.g. "log_dir (krxbatch.conf:3)") when the policy refuses or the file cannot be
-// opened.
-void add_log_file(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
-                  const PathPolicy& policy, std::string_view what);
+// A size-capped rotating file `path` (max_bytes per file, max_files rotated ones kept:
+// `<stem>.1.log`, ...) that the default logger writes to, beside stderr, for the object's
+// lifetime: one per job run, so that two runs in one process each have their own file. Creates
+// the directory. Its directory, the file and every rotated name pass `policy` (writer "log"),
+// and each file is opened as util::open_own_file opens.
+class LogFile {
+public:
+  // Throws core::Error (exit 2) naming `what` (where the log directory came from, e.g.
+  // "log_dir (krxbatch.conf:3)") when the policy refuses or the file cannot be opened.
+  LogFile(const std::filesystem::path& path, std::size_t max_bytes, std::size_t max_files,
+          const PathPolicy& policy, std::string_view what);
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
 
-// Writes `message` at `level` (through the same redaction) to the files added with
-// add_log_file() only, not to stderr: for what reaches stderr another way, such as the final
-// `krxbatch: error:` line, and must be in the job's log file too. Does nothing without files.
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Writes `message` at `level` (through the same redaction) to the open LogFiles only, not to
+// stderr: for what reaches stderr another way, such as the final `krxbatch: error:` line, and
+// must be in the job's log file too. Does nothing without files.
 void log_to_files(LogLevel level, std::string_view message);
 
 // Every later log line has `secret` replaced by "***". Empty or very short (< 4 chars)

@@ -1,8 +1,7 @@
-#include "job_runner.hpp"
+#include "krxbatch/app/job_runner.hpp"
 
 #include "krxbatch/core/error.hpp"
-#include "krxbatch/fetch/notify_client.hpp"
-#include "krxbatch/jobs/freshness.hpp"
+#include "krxbatch/ops/job_locks.hpp"
 #include "krxbatch/ops/metrics.hpp"
 #include "krxbatch/ops/notifier.hpp"
 #include "krxbatch/ops/status_report.hpp"
@@ -18,7 +17,7 @@
 #include <optional>
 #include <unistd.h>
 
-namespace krxbatch::cli {
+namespace krxbatch::app {
 namespace {
 
 // What a job's body threw: kept to be rethrown once the run is recorded, with its one-line text
@@ -44,6 +43,9 @@ Thrown run_catching(Body&& body) {
   return thrown;
 }
 
+constexpr int k_exit_failed = static_cast<int>(core::ExitCode::failed);
+constexpr int k_exit_locked = static_cast<int>(core::ExitCode::locked);
+
 std::string host_name() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
@@ -52,28 +54,48 @@ std::string host_name() {
   return buf;
 }
 
-void attach_log_file(Context& ctx, const ops::Settings& s, std::string_view job) {
-  const auto path = s.log_dir / (std::string(job) + ".log");
-  const auto bytes = static_cast<std::size_t>(s.log_max_bytes);
-  // add_log_file counts the rotated files only; log_files counts the current one too.
-  util::add_log_file(path, bytes, static_cast<std::size_t>(s.log_files - 1), ctx.path_policy(),
-                     s.origin("log_dir"));
+std::string origin() {
+  return "krxbatch@" + host_name();
+}
+
+// The run's own log file, <log_dir>/<name>.log, through the path policy.
+util::LogFile open_log_file(const RunInputs& in, std::string_view name) {
+  const auto& s = in.settings;
+  // LogFile counts the rotated files only; log_files counts the current one too.
+  return {s.log_dir / (std::string(name) + ".log"), static_cast<std::size_t>(s.log_max_bytes),
+          static_cast<std::size_t>(s.log_files - 1), in.policy, s.origin("log_dir")};
+}
+
+// A run that ended with `error_text` and `exit_code`, in the log files only (stderr gets the
+// same line from cli::run): a skip (exit 75) is a WARN, anything else an ERROR.
+void log_error_to_files(int exit_code, const std::string& error_text) {
+  const bool skipped = exit_code == k_exit_locked;
+  util::log_to_files(skipped ? util::LogLevel::warn : util::LogLevel::error,
+                     std::string(skipped ? "krxbatch: skipped: " : "krxbatch: error: ") +
+                         error_text);
+}
+
+ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& settings) {
+  return ops::Notifier(client, {settings.webhook_url, settings.ping_start_url,
+                                settings.ping_success_url, settings.ping_fail_url, origin()});
 }
 
 // Best effort: metrics must never fail a job.
-void write_metrics(Context& ctx, const ops::Settings& s, const ops::RunFigures& run) {
+void write_metrics(const RunInputs& in, const ops::RunFigures& run) {
+  const auto& s = in.settings;
   if (s.metrics_textfile.empty() && s.metrics_log.empty()) {
     return;
   }
   try {
     ops::StatusOptions options;
     options.krx_daily_limit = s.krx_daily_limit;
-    options.running = [&ctx](std::string_view job) {
-      return util::FileLock::is_held(ctx.lock_path(job));
+    options.running = [&in](std::string_view job) {
+      return util::FileLock::is_held(job_lock_path(in.db_path, job));
     };
-    const auto report =
-        ops::build_status(ctx.database(), ctx.calendar(), ctx.clock().now_kst(), options);
-    const auto& policy = ctx.path_policy();
+    auto& services = in.services;
+    const auto report = ops::build_status(services.database(), services.calendar(),
+                                          services.clock().now_kst(), options);
+    const auto& policy = in.policy;
     if (!s.metrics_textfile.empty()) {
       ops::write_file_atomically(s.metrics_textfile, ops::render_metrics(report), policy,
                                  s.origin("metrics_textfile"));
@@ -87,26 +109,65 @@ void write_metrics(Context& ctx, const ops::Settings& s, const ops::RunFigures& 
   }
 }
 
-ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& settings) {
-  return ops::Notifier(client,
-                       {settings.webhook_url, settings.ping_start_url, settings.ping_success_url,
-                        settings.ping_fail_url, "krxbatch@" + host_name()});
+// The `run_failed` message of a run, or nullopt when the run raises none: a job that stopped
+// with an error of exit 1, or that reported it failed without storing anything.
+std::optional<std::string> run_failure(std::string_view job, const Thrown& thrown,
+                                       const jobs::JobResult& result) {
+  if (thrown.error) {
+    if (thrown.exit_code != k_exit_failed) {
+      return std::nullopt;
+    }
+    return std::string(job) + " stopped: " + util::redact(thrown.text);
+  }
+  if (result.stored_nothing) {
+    return std::string(job) + " stored nothing: " + result.run.message;
+  }
+  return std::nullopt;
 }
 
 } // namespace
 
-int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
-            const std::function<jobs::JobResult()>& body) {
-  const auto& settings = ctx.settings();
-  attach_log_file(ctx, settings, job);
+std::filesystem::path job_lock_path(const std::filesystem::path& db_path, std::string_view job) {
+  return job == store::k_job_hourly_analysis ? ops::analysis_lock_path(db_path)
+                                             : ops::ingest_lock_path(db_path);
+}
+
+std::optional<int> check_freshness(jobs::JobEnv env) {
+  const auto mark = store::JobStore(env.db).job(store::k_job_daily_update).last_success_date;
+  if (!mark) {
+    return std::nullopt;
+  }
+  const auto now = env.clock.now_kst();
+  const auto latest = env.calendar.latest_published_session(now);
+  const int behind = env.calendar.business_days_between(*mark, latest);
+  const std::string key = "behind:daily_update";
+  store::AlertStore alerts(env.db);
+  if (behind >= k_sessions_behind_critical) {
+    alerts.raise(store::AlertSeverity::critical, store::k_job_daily_update, "sessions_behind",
+                 "daily_update's mark " + core::to_iso(*mark) + " is " + std::to_string(behind) +
+                     " sessions behind the latest published session " + core::to_iso(latest),
+                 key, now);
+  } else {
+    alerts.resolve(key, now);
+  }
+  return behind;
+}
+
+JobRunner::JobRunner(RunInputs inputs) : m_in(std::move(inputs)) {}
+
+int JobRunner::run_job(std::string_view job, const std::function<util::FileLock()>& take_lock,
+                       const std::function<jobs::JobResult()>& body) {
+  const auto& settings = m_in.settings;
+  auto& services = m_in.services;
+  const auto log_file = open_log_file(m_in, job);
   // Where the metrics go is checked before the job runs: a refusal is a configuration error
   // (exit 2), not a warning after the work.
   if (!settings.metrics_textfile.empty()) {
-    ctx.path_policy().check_file(settings.metrics_textfile, settings.origin("metrics_textfile"),
-                                 "metrics");
+    m_in.policy.check_file(settings.metrics_textfile, settings.origin("metrics_textfile"),
+                           "metrics");
   }
   if (!settings.metrics_log.empty()) {
-    ctx.path_policy().check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
+    m_in.policy.check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
     // Appended to in place: opened (and created) now as it will be then, so that a link or
     // another user's file is refused before the work rather than warned about after it.
     (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
@@ -117,16 +178,12 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   try {
     lock.emplace(take_lock());
   } catch (const core::Error& e) {
-    const bool skipped = e.code() == core::ExitCode::locked;
-    util::log_to_files(skipped ? util::LogLevel::warn : util::LogLevel::error,
-                       std::string(skipped ? "krxbatch: skipped: " : "krxbatch: error: ") +
-                           e.what());
+    log_error_to_files(static_cast<int>(e.code()), e.what());
     throw;
   }
-  spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), ctx.db_path().string());
+  spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), m_in.db_path.string());
 
-  fetch::CurlNotifyClient client;
-  auto notifier = make_notifier(client, settings);
+  auto notifier = make_notifier(m_in.notify, settings);
   notifier.ping_start(job);
   const auto started = std::chrono::steady_clock::now();
 
@@ -135,7 +192,7 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   jobs::JobResult result;
   int exit_code = 0;
   const auto thrown = run_catching([&] {
-    auto& db = ctx.database();
+    auto& db = services.database();
     alerts_before = store::AlertStore(db).last_id();
     const auto last = store::JobStore(db).last_run(job);
     run_before = last ? last->run_id : 0;
@@ -155,23 +212,26 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  // The alert rules the wrapper owns, while the lock is still held.
+  // The run-level alert rules, while the lock is still held.
+  const auto failure = run_failure(job, thrown, result);
   bool alert_stored = true;
-  const bool stopped = error && exit_code == static_cast<int>(core::ExitCode::failed);
   const std::string run_key = "run_failed:" + std::string(job);
   try {
-    auto& db = ctx.database();
-    const auto now = ctx.clock().now_kst();
-    if (stopped) {
-      store::AlertStore(db).raise(store::AlertSeverity::critical, job, "run_failed",
-                                  std::string(job) + " stopped: " + util::redact(error_text),
-                                  run_key, now);
-    } else if (exit_code == 0) {
-      store::AlertStore(db).resolve(run_key, now);
+    auto& db = services.database();
+    store::AlertStore alerts(db);
+    const auto now = services.clock().now_kst();
+    if (!error && result.key_refused) {
+      alerts.raise(store::AlertSeverity::critical, job, "krx_auth", *result.key_refused, "krx_auth",
+                   now);
     }
-    (void)jobs::check_freshness({db, ctx.calendar(), ctx.clock()});
+    if (failure) {
+      alerts.raise(store::AlertSeverity::critical, job, "run_failed", *failure, run_key, now);
+    } else if (exit_code == 0) {
+      alerts.resolve(run_key, now);
+    }
+    (void)check_freshness({db, services.calendar(), services.clock()});
   } catch (const std::exception& e) {
-    alert_stored = !stopped;
+    alert_stored = !failure;
     spdlog::warn("{}: alerts not checked: {}", job, e.what());
   }
   lock.reset();
@@ -191,7 +251,7 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
   }
   if (alerts_before) {
     try {
-      auto& db = ctx.database();
+      auto& db = services.database();
       const auto added = store::AlertStore(db).added_after(*alerts_before);
       figures.alerts_raised = static_cast<int>(added.size());
       notifier.post_alerts(job, added);
@@ -204,24 +264,23 @@ int run_job(Context& ctx, std::string_view job, const std::function<util::FileLo
     }
   }
   if (!alert_stored) {
-    notifier.post_text(job, "[CRITICAL] " + std::string(job) + " run_failed: " + std::string(job) +
-                                " stopped: " + error_text +
-                                " (the alert could not be stored) - krxbatch@" + host_name());
+    notifier.post_text(job, "[CRITICAL] " + std::string(job) + " run_failed: " + *failure +
+                                " (the alert could not be stored) - " + origin());
   }
-  write_metrics(ctx, settings, figures);
+  write_metrics(m_in, figures);
   notifier.ping_end(job, exit_code == 0,
                     error ? std::string(job) + ": failed: " + error_text : result.summary);
 
   if (error) {
-    util::log_to_files(util::LogLevel::error, "krxbatch: error: " + error_text);
+    log_error_to_files(k_exit_failed, error_text);
     std::rethrow_exception(error);
   }
   return exit_code;
 }
 
-int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body) {
-  const auto& settings = ctx.settings();
-  attach_log_file(ctx, settings, name);
+int JobRunner::run_care_command(std::string_view name, const std::function<int()>& body) {
+  const auto& settings = m_in.settings;
+  const auto log_file = open_log_file(m_in, name);
 
   int exit_code = 0;
   const auto thrown = run_catching([&] { exit_code = body(); });
@@ -229,31 +288,23 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
   const auto& error_text = thrown.text;
   if (error) {
     exit_code = thrown.exit_code;
-  }
-  if (error) {
-    util::log_to_files(
-        exit_code == static_cast<int>(core::ExitCode::locked) ? util::LogLevel::warn
-                                                              : util::LogLevel::error,
-        std::string(exit_code == static_cast<int>(core::ExitCode::locked) ? "krxbatch: skipped: "
-                                                                          : "krxbatch: error: ") +
-            error_text);
+    log_error_to_files(exit_code, error_text);
   }
 
-  const bool failed = exit_code == static_cast<int>(core::ExitCode::failed);
+  const bool failed = exit_code == k_exit_failed;
   if (failed || exit_code == 0) {
     const std::string key = "command_failed:" + std::string(name);
     const std::string message =
         error ? std::string(name) + " failed: " + util::redact(error_text)
               : std::string(name) + " failed (exit 1); its output and " +
                     (settings.log_dir / (std::string(name) + ".log")).string() + " say why";
-    fetch::CurlNotifyClient client;
-    auto notifier = make_notifier(client, settings);
+    auto notifier = make_notifier(m_in.notify, settings);
     try {
       // A command that failed before the database existed has nothing to record it in.
       std::error_code ec;
-      if (std::filesystem::exists(ctx.db_path(), ec)) {
-        store::AlertStore alerts(ctx.database());
-        const auto now = ctx.clock().now_kst();
+      if (std::filesystem::exists(m_in.db_path, ec)) {
+        store::AlertStore alerts(m_in.services.database());
+        const auto now = m_in.services.clock().now_kst();
         if (failed) {
           const auto before = alerts.last_id();
           alerts.raise(store::AlertSeverity::warn, name, "command_failed", message, key, now);
@@ -262,15 +313,13 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
           alerts.resolve(key, now);
         }
       } else if (failed) {
-        notifier.post_text(name, "[WARN] " + message + " - krxbatch@" + host_name());
+        notifier.post_text(name, "[WARN] " + message + " - " + origin());
       }
     } catch (const std::exception& e) {
       spdlog::warn("{}: the failure alert was not stored: {}", name, e.what());
       if (failed) {
-        notifier.post_text(name, "[WARN] " + message +
-                                     " (the alert could not be stored) - "
-                                     "krxbatch@" +
-                                     host_name());
+        notifier.post_text(name,
+                           "[WARN] " + message + " (the alert could not be stored) - " + origin());
       }
     }
   }
@@ -280,4 +329,4 @@ int run_care_command(Context& ctx, std::string_view name, const std::function<in
   return exit_code;
 }
 
-} // namespace krxbatch::cli
+} // namespace krxbatch::app
