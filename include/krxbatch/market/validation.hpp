@@ -9,11 +9,12 @@
 // endpoint's; a row count below half of the previous session's (a partial answer).
 // Warnings: OHLC inconsistent on a traded row (volume > 0: low <= open, close <= high,
 // low > 0); market cap != close x listed shares; a row count that moved more than 10% from
-// the previous session's; O/H/L absent on a traded row.
+// the previous session's; O/H/L absent on a traded row; the change absent (its base price,
+// and so a corporate action, cannot be known: market/rebase.hpp).
 // An empty answer (no rows: a holiday or a day not published yet) gives no finding: what an
 // empty day means is the caller's decision (DESIGN §3).
 // Rule names: "bas_dd", "ticker", "duplicate", "mandatory", "market", "row_count" (errors);
-// "ohlc", "ohlc_absent", "market_cap", "row_count" (warnings).
+// "ohlc", "ohlc_absent", "market_cap", "row_count", "change_absent" (warnings).
 #pragma once
 
 #include "krxbatch/market/types.hpp"
@@ -21,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace krxbatch::market {
@@ -40,6 +42,9 @@ struct ValidationReport {
   // The first error's message (for the day's last_error), or empty.
   std::string first_error() const;
 };
+
+// Whether `ticker` is a KRX short code: 6 characters of [0-9A-Z] (`005930`, `00104K`).
+bool is_ticker(std::string_view ticker);
 
 // Checks the rows of `market` for `requested` day. `previous_row_count` is the number of rows
 // stored for this market on the previous session, when known.
