@@ -468,6 +468,37 @@ std::optional<core::Date> PriceStore::first_staged_session() const {
   });
 }
 
+std::vector<StoredPrice> PriceStore::history(const std::string& ticker, const core::Date& from,
+                                             const core::Date& to) const {
+  return guarded(m_db, "reading the prices of " + ticker, [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT trade_date, name, market, open, high, low, close, volume, value, "
+                         "market_cap, listed_shares, change FROM daily_prices WHERE ticker = ? "
+                         "AND trade_date BETWEEN ? AND ? ORDER BY trade_date");
+    st.bind(1, ticker);
+    st.bind(2, core::to_iso(from));
+    st.bind(3, core::to_iso(to));
+    std::vector<StoredPrice> out;
+    while (st.executeStep()) {
+      StoredPrice p;
+      p.trade_date = *core::parse_iso_date(st.getColumn(0).getString());
+      p.name = st.getColumn(1).getString();
+      p.market = market::parse_market(st.getColumn(2).getString());
+      p.open = opt_int(st.getColumn(3));
+      p.high = opt_int(st.getColumn(4));
+      p.low = opt_int(st.getColumn(5));
+      p.close = st.getColumn(6).getInt64();
+      p.volume = st.getColumn(7).getInt64();
+      p.value = st.getColumn(8).getInt64();
+      p.market_cap = st.getColumn(9).getInt64();
+      p.listed_shares = st.getColumn(10).getInt64();
+      p.change = opt_int(st.getColumn(11));
+      out.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
 std::vector<QualityIssue> PriceStore::quality_issues(const core::Date& from,
                                                      const core::Date& to) const {
   return guarded(m_db, "reading data-quality issues", [&] {
