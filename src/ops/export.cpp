@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array k_tables = {store::ExportTable::daily_prices, store::ExportTable::index_prices,
-                                 store::ExportTable::analysis_results};
+                                 store::ExportTable::analysis_results,
+                                 store::ExportTable::price_adjustments};
 
 // Writes text to a file while hashing and counting it.
 class HashedFile {
@@ -186,7 +187,11 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options) {
   manifest.created_at = options.created_at;
   {
     store::ReadSnapshot snapshot(db);
-    for (const auto table : k_tables) {
+    std::vector<store::ExportTable> tables(k_tables.begin(), k_tables.end());
+    if (options.adjusted) {
+      tables.push_back(store::ExportTable::daily_prices_adjusted);
+    }
+    for (const auto table : tables) {
       const std::string name = std::string(store::table_name(table)) + ".csv";
       HashedFile file(tmp.path() / name);
       std::int64_t rows = 0;
