@@ -48,9 +48,7 @@ SessionPlan plan_session(JobEnv env, std::size_t window_sessions, const core::Ks
     plan.lag_note = "daily_update has not completed " + core::to_iso(latest) + "; analysing " +
                     core::to_iso(plan.session);
   }
-  const auto first = env.calendar.business_day_back(
-      plan.session, static_cast<int>(std::max<std::size_t>(window_sessions, 1) - 1));
-  plan.window = env.calendar.business_days(first, plan.session);
+  plan.window = analysis_window(env.calendar, plan.session, window_sessions);
   return plan;
 }
 
@@ -521,6 +519,13 @@ JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, cons
 }
 
 } // namespace
+
+std::vector<core::Date> analysis_window(const calendar::Calendar& calendar,
+                                        const core::Date& session, std::size_t window_sessions) {
+  const auto first = calendar.business_day_back(
+      session, static_cast<int>(std::max<std::size_t>(window_sessions, 1) - 1));
+  return calendar.business_days(first, session);
+}
 
 JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) {
   store::JobStore jobs(env.db);

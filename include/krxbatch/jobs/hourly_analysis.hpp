@@ -32,6 +32,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace krxbatch::jobs {
 
@@ -39,6 +40,12 @@ namespace krxbatch::jobs {
 inline constexpr std::size_t k_analysis_window_sessions = 300;
 // A WARN alert is raised when more than this share of a run's stocks failed.
 inline constexpr double k_analysis_failure_alert_rate = 0.30;
+
+// The sessions a stock is analysed over for `session`: the `window_sessions` KRX sessions
+// ending on it (at least one). Throws core::Error (exit 2) when they leave the calendar.
+std::vector<core::Date> analysis_window(const calendar::Calendar& calendar,
+                                        const core::Date& session,
+                                        std::size_t window_sessions = k_analysis_window_sessions);
 
 struct HourlyAnalysisOptions {
   // The time budget, measured on `monotonic_now` from `started` (the process start).
