@@ -26,14 +26,21 @@ std::optional<fetch::Endpoint> index_endpoint(market::Market m) {
 
 // What the re-base rule reads of a session's rows, by ticker.
 std::vector<market::CloseRow> close_rows(std::span<const market::PriceRow> prices) {
+  // Sorted by key, then copied in order: moving the rows while sorting them by their text cost
+  // ~8% of a backfill's instructions.
+  std::vector<std::pair<std::uint64_t, std::size_t>> order;
+  order.reserve(prices.size());
+  for (std::size_t i = 0; i < prices.size(); ++i) {
+    order.emplace_back(market::ticker_key(prices[i].ticker), i);
+  }
+  std::sort(order.begin(), order.end());
   std::vector<market::CloseRow> out;
   out.reserve(prices.size());
-  for (const auto& r : prices) {
+  for (const auto& [key, i] : order) {
+    const auto& r = prices[i];
     // Validation has checked that close and listed shares are present.
     out.push_back({r.ticker, r.close.value_or(0), r.change, r.listed_shares.value_or(0)});
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.ticker < b.ticker; });
   return out;
 }
 

@@ -215,13 +215,19 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     // In key order: each insert then lands just after the previous one's position in the
     // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); a
     // staged session is packed in ticker order, which the merge relies on.
+    // (Sorted by ticker_key: string comparisons were ~3% of a backfill's instructions.)
+    std::vector<std::pair<std::uint64_t, const market::PriceRow*>> keyed;
+    keyed.reserve(prices.size());
+    for (const auto& r : prices) {
+      keyed.emplace_back(market::ticker_key(r.ticker), &r);
+    }
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<const market::PriceRow*> by_ticker;
     by_ticker.reserve(prices.size());
-    for (const auto& r : prices) {
-      by_ticker.push_back(&r);
+    for (const auto& [key, r] : keyed) {
+      by_ticker.push_back(r);
     }
-    std::sort(by_ticker.begin(), by_ticker.end(),
-              [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
     if (table == PriceTable::staging) {
       m_staged_bytes += stage_rows(st.insert_staged, iso, by_ticker);
     } else {

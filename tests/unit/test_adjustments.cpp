@@ -1,9 +1,12 @@
 // The re-base rule (market/rebase.hpp) and the back-adjustment (analysis/adjustment.hpp).
 #include "krxbatch/analysis/adjustment.hpp"
 #include "krxbatch/market/rebase.hpp"
+#include "krxbatch/market/types.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 using namespace krxbatch;
@@ -114,5 +117,20 @@ TEST_SUITE("analysis.adjustment") {
     analysis::back_adjust({o2, h2, l2, c2, v2}, dates, std::span(k_events).first(1));
     CHECK(c2 == std::vector<double>{104 * 0.5, 52});
     CHECK(v2 == std::vector<double>{1000 / 0.5, 2000});
+  }
+}
+
+TEST_SUITE("market.types") {
+  TEST_CASE("ticker keys order tickers as their text does") {
+    std::vector<std::string> tickers = {"005930", "00104K", "0126Z0", "000660", "A00000",
+                                        "ZZZZZZ", "100000", "0099X0", "00104",  ""};
+    auto by_text = tickers;
+    std::sort(by_text.begin(), by_text.end());
+    auto by_key = tickers;
+    std::sort(by_key.begin(), by_key.end(), [](const auto& a, const auto& b) {
+      return market::ticker_key(a) < market::ticker_key(b);
+    });
+    CHECK(by_key == by_text);
+    CHECK(market::ticker_key("005930") != market::ticker_key("005931"));
   }
 }
