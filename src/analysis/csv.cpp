@@ -98,12 +98,25 @@ core::Result<BarsCsv, BarsCsvError> parse_bars_csv(std::string_view text) {
                                core::to_iso(result.dates.back()) +
                                " (dates must be strictly increasing)");
     }
+    // A day without trades may leave open, high and low empty (as `krxbatch prices --csv`
+    // writes it): read as 0, which normalise_suspended_days() treats as a suspended day.
+    const bool no_trade_prices = fields[1].empty() && fields[2].empty() && fields[3].empty();
     for (std::size_t i = 0; i < numbers.size(); ++i) {
-      if (!parse_number(fields[i + 1], numbers[i])) {
+      if (no_trade_prices && i < 3) {
+        numbers[i] = 0.0;
+      } else if (!parse_number(fields[i + 1], numbers[i])) {
         return fail(line_no, std::string(k_number_fields[i]) +
                                  " is not a non-negative decimal number: '" +
-                                 std::string(fields[i + 1]) + "'");
+                                 std::string(fields[i + 1]) + "'" +
+                                 (fields[i + 1].empty() && i < 3
+                                      ? " (open, high and low may be empty only together)"
+                                      : ""));
       }
+    }
+    if (no_trade_prices && numbers[4] != 0.0) {
+      return fail(line_no, "open, high and low are empty but the volume is " +
+                               std::string(fields[5]) +
+                               " (they may be empty only on a day without trades)");
     }
     result.bars.push_back(numbers[0], numbers[1], numbers[2], numbers[3], numbers[4]);
     result.dates.push_back(*date);

@@ -212,6 +212,13 @@ core::Date Calendar::business_day_back_or_first(const core::Date& date, int n) c
   return m_sessions[static_cast<std::size_t>(std::max(0L, pos - n))];
 }
 
+std::vector<core::Date> Calendar::sessions_ending(const core::Date& session,
+                                                  std::size_t count) const {
+  const auto first =
+      business_day_back_or_first(session, static_cast<int>(std::max<std::size_t>(count, 1) - 1));
+  return business_days(first, session);
+}
+
 int Calendar::business_days_between(const core::Date& after, const core::Date& upto) const {
   if (upto <= after) {
     return 0;

@@ -42,6 +42,10 @@ constexpr std::array k_commands = {
     Command{"export", nullptr, "CSV files of prices and results with a manifest", run_export},
     Command{"verify", nullptr, "check the database: integrity, gaps, counts, OHLC, job states",
             run_verify},
+    Command{"prices", nullptr, "one issue's stored bars, raw or adjusted for corporate actions",
+            run_prices},
+    Command{"score", nullptr, "why one stock scored what it did on a session", run_score},
+    Command{"actions", nullptr, "corporate actions detected from KRX's base price", run_actions},
 };
 
 const Command* find_command(const std::string& name) {

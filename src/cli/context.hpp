@@ -117,5 +117,8 @@ int run_restore(Context& context, const Args& args);
 int run_universe(Context& context, const Args& args);
 int run_export(Context& context, const Args& args);
 int run_verify(Context& context, const Args& args);
+int run_prices(Context& context, const Args& args);
+int run_score(Context& context, const Args& args);
+int run_actions(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

@@ -24,14 +24,19 @@ int run_export(Context& ctx, const Args& args) {
        "prices are always exported)") //
       ("force", po::bool_switch(),
        "replace a previous export in --out (a directory holding a krxbatch manifest.json and "
-       "only the files it lists)");
+       "only the files it lists)") //
+      ("adjusted", po::bool_switch(),
+       "also daily_prices_adjusted.csv: prices back-adjusted for corporate actions");
   const auto vm = parse_command_args(
       args,
-      "krxbatch export --from DATE --to DATE --out DIR [--tickers A,B,...] [--force] [--json]\n\n"
-      "Writes daily_prices.csv, index_prices.csv and analysis_results.csv (every column, a\n"
-      "header row, RFC 4180 quoting, ordered by date then key) and manifest.json (version,\n"
-      "database, range, tickers, time, and rows, bytes and SHA-256 of each file). --json prints\n"
-      "the manifest.",
+      "krxbatch export --from DATE --to DATE --out DIR [--tickers A,B,...] [--adjusted] "
+      "[--force] [--json]\n\n"
+      "Writes daily_prices.csv, index_prices.csv, analysis_results.csv and\n"
+      "price_adjustments.csv (every column, a header row, RFC 4180 quoting, ordered by date\n"
+      "then key) and manifest.json (version, database, range, tickers, time, and rows, bytes\n"
+      "and SHA-256 of each file). --adjusted adds daily_prices_adjusted.csv: open, high, low,\n"
+      "close and volume back-adjusted for corporate actions as of the newest stored session,\n"
+      "with the factor applied (docs/ADJUSTMENTS.md). --json prints the manifest.",
       opts);
   if (!vm) {
     return 0;
@@ -48,6 +53,7 @@ int run_export(Context& ctx, const Args& args) {
     o.tickers = ops::parse_tickers((*vm)["tickers"].as<std::string>());
   }
   o.force = (*vm)["force"].as<bool>();
+  o.adjusted = (*vm)["adjusted"].as<bool>();
   auto& db = existing_database(ctx, "export");
   std::error_code ec;
   o.database_label = std::filesystem::absolute(ctx.db_path(), ec).string();

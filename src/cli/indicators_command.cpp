@@ -23,7 +23,8 @@ constexpr const char* k_usage =
     "the whole series: sma5,sma20,sma60,sma120,ema12,ema26,rsi14,macd,macd_signal,macd_hist,\n"
     "bb_upper,bb_middle,bb_lower,atr14,stoch_slowk,stoch_slowd,obv,mfi14,adx14,cci20,willr14,\n"
     "roc10. Cells before an indicator's lookback are empty; numbers print as %.17g.\n"
-    "Suspended days given as O=H=L=0 with volume 0 are computed as O=H=L=C.\n"
+    "Suspended days given as O=H=L=0 (or empty) with volume 0 are computed as O=H=L=C, so\n"
+    "`krxbatch prices TICKER --adjusted --csv | krxbatch indicators` works.\n"
     "Bad input exits with 2 and `line N: reason`, writing nothing to stdout.";
 
 std::string read_all(std::FILE* in) {

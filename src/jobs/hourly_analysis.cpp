@@ -46,10 +46,7 @@ SessionPlan plan_session(JobEnv env, std::size_t window_sessions, const core::Ks
     plan.lag_note = "daily_update has not completed " + core::to_iso(latest) + "; analysing " +
                     core::to_iso(plan.session);
   }
-  // The window only bounds the bars read: near the calendar's first year it starts there.
-  const auto first = env.calendar.business_day_back_or_first(
-      plan.session, static_cast<int>(std::max<std::size_t>(window_sessions, 1) - 1));
-  plan.window = env.calendar.business_days(first, plan.session);
+  plan.window = env.calendar.sessions_ending(plan.session, window_sessions);
   return plan;
 }
 

@@ -16,18 +16,6 @@ std::string show(const std::optional<std::int64_t>& value) {
   return value ? std::to_string(*value) : std::string("absent");
 }
 
-bool is_ticker(std::string_view ticker) {
-  if (ticker.size() != 6) {
-    return false;
-  }
-  for (const char c : ticker) {
-    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 class Findings {
 public:
   void error(std::string rule, std::string ticker, std::string message) {
@@ -135,6 +123,18 @@ void check_row_count(Findings& out, std::string_view what, std::size_t count,
 
 } // namespace
 
+bool is_ticker(std::string_view ticker) {
+  if (ticker.size() != 6) {
+    return false;
+  }
+  for (const char c : ticker) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool ValidationReport::has_errors() const {
   for (const auto& f : findings) {
     if (f.severity == Severity::error) {
@@ -181,6 +181,11 @@ ValidationReport validate_stocks(const core::Date& requested, Market market,
     check_mandatory(out, row);
     check_ohlc(out, row);
     check_market_cap(out, row);
+    if (!row.change) {
+      out.warn("change_absent", row.ticker,
+               row.ticker + ": the change (CMPPREVDD_PRC) is absent, so its base price is "
+                            "unknown: a corporate action on this session cannot be detected");
+    }
   }
   check_row_count(out, expected_market, rows.size(), reference_row_count);
   return out.take();

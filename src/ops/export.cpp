@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array k_tables = {store::ExportTable::daily_prices, store::ExportTable::index_prices,
-                                 store::ExportTable::analysis_results};
+                                 store::ExportTable::analysis_results,
+                                 store::ExportTable::price_adjustments};
 
 constexpr std::string_view k_export_tag = "export";
 constexpr std::string_view k_manifest = "manifest.json";
@@ -240,7 +241,11 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options,
   manifest.created_at = options.created_at;
   {
     store::ReadSnapshot snapshot(db);
-    for (const auto table : k_tables) {
+    std::vector<store::ExportTable> tables(k_tables.begin(), k_tables.end());
+    if (options.adjusted) {
+      tables.push_back(store::ExportTable::daily_prices_adjusted);
+    }
+    for (const auto table : tables) {
       const std::string name = std::string(store::table_name(table)) + ".csv";
       HashedFile file(tmp.path() / name);
       std::int64_t rows = 0;

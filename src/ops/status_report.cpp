@@ -3,6 +3,8 @@
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
+#include "adjustment_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -149,6 +151,7 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
     issues.resize(static_cast<std::size_t>(options.newest));
   }
   r.newest_quality = std::move(issues);
+  r.adjustments = store::AdjustmentStore(db).list(r.quality_since, r.latest_published_session);
 
   r.krx_calls_today = store::ApiCallStore(db).calls_on(r.kst_today);
   return r;
@@ -238,6 +241,13 @@ std::string status_json(const StatusReport& r) {
                    {"used", r.krx_calls_today},
                    {"limit", r.krx_daily_limit},
                    {"remaining", std::max<std::int64_t>(0, r.krx_daily_limit - r.krx_calls_today)}};
+  ordered_json adjustments = ordered_json::array();
+  for (const auto& a : r.adjustments) {
+    adjustments.push_back(adjustment_json(a));
+  }
+  j["price_adjustments"] = ordered_json{{"since", core::to_iso(r.quality_since)},
+                                        {"count", r.adjustments.size()},
+                                        {"events", std::move(adjustments)}};
   return j.dump(2);
 }
 
@@ -297,6 +307,11 @@ std::string status_table(const StatusReport& r) {
   for (const auto& q : r.newest_quality) {
     out << "\n  " << core::to_iso(q.trade_date) << " " << q.ticker << " " << q.severity << " "
         << q.rule << ": " << one_line(q.message, 160);
+  }
+  out << "\nactions   " << r.adjustments.size() << " corporate action(s) on sessions since "
+      << core::to_iso(r.quality_since);
+  for (const auto& a : r.adjustments) {
+    out << "\n  " << adjustment_line(a);
   }
   out << "\nKRX calls " << r.krx_calls_today << " of " << r.krx_daily_limit << " used today ("
       << core::to_iso(r.kst_today) << " KST)\n";

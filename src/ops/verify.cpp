@@ -1,5 +1,6 @@
 #include "krxbatch/ops/verify.hpp"
 
+#include "krxbatch/analysis/adjustment.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/ops/universe.hpp"
 #include "krxbatch/store/db_file.hpp"
@@ -266,6 +267,72 @@ std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs
   return out;
 }
 
+std::vector<Finding> check_adjustments(std::span<const store::StoredAdjustment> stored,
+                                       std::span<const store::DatedRebase> found) {
+  std::vector<std::string> problems;
+  const auto fix = [](const std::string& ticker, const core::Date& d) {
+    return "; reload it with `krxbatch daily_update --from " + iso(d) + " --to " + iso(d) + "` (" +
+           ticker + ")";
+  };
+  const auto lacking = [&](const store::DatedRebase& r) {
+    problems.push_back(iso(r.ex_date) + " " + r.rebase.ticker +
+                       ": the rows show a re-base (close " + std::to_string(r.rebase.prev_close) +
+                       " before, base " + std::to_string(r.rebase.base_price) +
+                       ") that price_adjustments lacks" + fix(r.rebase.ticker, r.ex_date));
+  };
+  // The cumulative factors each issue's stored events should carry.
+  std::map<std::string, std::vector<analysis::Adjustment>> by_ticker;
+  for (const auto& a : stored) {
+    by_ticker[a.ticker].push_back({a.ex_date, a.factor});
+  }
+  std::map<std::string, std::vector<double>> cumulative;
+  for (const auto& [ticker, events] : by_ticker) {
+    cumulative[ticker] = analysis::cumulative_factors(events);
+  }
+  std::map<std::string, std::size_t> seen;
+  std::size_t f = 0;
+  for (const auto& a : stored) {
+    const auto key = std::pair(a.ticker, a.ex_date);
+    while (f < found.size() && std::pair(found[f].rebase.ticker, found[f].ex_date) < key) {
+      lacking(found[f++]);
+    }
+    const auto i = seen[a.ticker]++;
+    const auto head = iso(a.ex_date) + " " + a.ticker + ": ";
+    if (f == found.size() || std::pair(found[f].rebase.ticker, found[f].ex_date) != key) {
+      problems.push_back(head + "price_adjustments holds a re-base (" +
+                         std::to_string(a.prev_close) + " -> " + std::to_string(a.base_price) +
+                         ") that the rows do not show" + fix(a.ticker, a.ex_date));
+      continue;
+    }
+    const auto& r = found[f++].rebase;
+    if (r.prev_close != a.prev_close || r.base_price != a.base_price ||
+        r.prev_listed_shares != a.prev_listed_shares || r.listed_shares != a.listed_shares) {
+      problems.push_back(head + "stored as " + std::to_string(a.prev_close) + " -> " +
+                         std::to_string(a.base_price) + ", the rows say " +
+                         std::to_string(r.prev_close) + " -> " + std::to_string(r.base_price) +
+                         fix(a.ticker, a.ex_date));
+    } else if (a.factor != r.factor() || a.cum_factor != cumulative[a.ticker][i]) {
+      problems.push_back(head +
+                         "its factor or cum_factor is not base_price / prev_close and "
+                         "the product of the later factors" +
+                         fix(a.ticker, a.ex_date));
+    }
+  }
+  while (f < found.size()) {
+    lacking(found[f++]);
+  }
+  std::vector<Finding> out;
+  for (std::size_t i = 0; i < problems.size() && i < k_examples; ++i) {
+    out.push_back({Level::error, "adjustments", problems[i]});
+  }
+  if (problems.size() > k_examples) {
+    out.push_back({Level::error, "adjustments",
+                   "and " + std::to_string(problems.size() - k_examples) +
+                       " more price_adjustments problem(s)"});
+  }
+  return out;
+}
+
 VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
                              std::span<const std::filesystem::path> leftover_dirs) {
   std::vector<Finding> all;
@@ -326,6 +393,23 @@ VerifyReport verify_database(store::Database& db, const calendar::Calendar& cale
     add(check_job_days(days, std::set<core::Date>(stored.begin(), stored.end()), mark));
   });
   attempt("ohlc", [&] { add(check_prices(store::price_violations(db, k_examples))); });
+  attempt("adjustments", [&] {
+    // Each stored session's previous KRX session (the rule compares an issue's row with its
+    // row there, and with nothing when that session is not stored).
+    std::map<std::string, std::string> previous;
+    for (const auto& d : stored) {
+      try {
+        if (calendar.covers(d) && calendar.is_business_day(d)) {
+          previous.emplace(iso(d), iso(calendar.previous_business_day(d)));
+        }
+      } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
+        // The calendar's first session: nothing before it to compare with.
+      }
+    }
+    const auto found = store::scan_rebases(db, previous);
+    const auto events = store::AdjustmentStore(db).all();
+    add(check_adjustments(events, found));
+  });
   add(check_leftovers(leftover_dirs));
   attempt("summary", [&] {
     const auto s = store::summarize(db);

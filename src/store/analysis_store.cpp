@@ -265,6 +265,30 @@ std::optional<AnalysisRow> AnalysisStore::row(const std::string& ticker,
   });
 }
 
+std::optional<core::Date> AnalysisStore::latest_session(const std::string& ticker) const {
+  return guarded(m_db, "reading analysis_results", [&]() -> std::optional<core::Date> {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT max(as_of_date) FROM analysis_results WHERE ticker = ?");
+    st.bind(1, ticker);
+    st.executeStep();
+    const auto c = st.getColumn(0);
+    return c.isNull() ? std::nullopt : core::parse_iso_date(c.getString());
+  });
+}
+
+std::pair<std::int64_t, std::int64_t> AnalysisStore::rank(const core::Date& session,
+                                                          double score) const {
+  return guarded(m_db, "ranking a score", [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT 1 + coalesce(sum(score > ?2), 0), count(score) FROM "
+                         "analysis_results WHERE as_of_date = ?1");
+    st.bind(1, core::to_iso(session));
+    st.bind(2, score);
+    st.executeStep();
+    return std::pair{st.getColumn(0).getInt64(), st.getColumn(1).getInt64()};
+  });
+}
+
 std::vector<AnalysisRow> AnalysisStore::rows(const core::Date& session) const {
   return guarded(m_db, "reading analysis_results", [&] {
     SQLite::Statement st(m_db.impl().db, row_select() + "WHERE as_of_date = ? ORDER BY ticker");

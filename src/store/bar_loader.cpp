@@ -2,6 +2,7 @@
 // SQLiteCpp's Column objects copy a shared_ptr per value read, which costs more than the read.
 #include "krxbatch/store/bar_loader.hpp"
 
+#include "krxbatch/analysis/adjustment.hpp"
 #include "krxbatch/market/types.hpp"
 
 #include "sqlite_access.hpp"
@@ -125,10 +126,44 @@ struct BarLoader::Statements {
                  "FROM daily_prices WHERE ticker IN (SELECT value FROM json_each(?1)) "
                  "AND trade_date BETWEEN ?2 AND ?3 ORDER BY ticker, trade_date"),
         index(db, "SELECT trade_date, close FROM index_prices WHERE index_class = ?1 AND "
-                  "index_name = ?2 AND trade_date BETWEEN ?3 AND ?4 ORDER BY trade_date") {}
+                  "index_name = ?2 AND trade_date BETWEEN ?3 AND ?4 ORDER BY trade_date"),
+        events(db, "SELECT ticker, ex_date, factor FROM price_adjustments WHERE ticker IN "
+                   "(SELECT value FROM json_each(?1)) AND ex_date > ?2 AND ex_date <= ?3 "
+                   "ORDER BY ticker, ex_date") {}
   RawStatement bars;
   RawStatement index;
+  RawStatement events;
 };
+
+namespace {
+
+// Each requested ticker with its position in the request, by ticker.
+using Wanted = std::vector<std::pair<std::string_view, std::size_t>>;
+
+// The position of `ticker` in the request, or `none` when it was not asked for.
+std::size_t position_of(const Wanted& wanted, std::string_view ticker, std::size_t none) {
+  const auto it = std::lower_bound(wanted.begin(), wanted.end(), ticker,
+                                   [](const std::pair<std::string_view, std::size_t>& w,
+                                      std::string_view t) { return w.first < t; });
+  return it != wanted.end() && it->first == ticker ? it->second : none;
+}
+
+// Back-adjusts series `series` of `out` for `events` (its own, ascending).
+void adjust_series(analysis::BarSet& out, std::size_t series,
+                   std::span<const analysis::Adjustment> events, std::vector<core::Date>& dates) {
+  const auto [begin, end] = out.ranges[series];
+  const auto n = end - begin;
+  dates.clear();
+  for (const auto s : out.bar_sessions(series)) {
+    dates.push_back(out.sessions[s]);
+  }
+  const auto cols = [&](std::vector<double>& c) { return std::span(c.data() + begin, n); };
+  analysis::back_adjust(
+      {cols(out.open), cols(out.high), cols(out.low), cols(out.close), cols(out.volume)}, dates,
+      events);
+}
+
+} // namespace
 
 BarLoader::BarLoader(Database& db) : m_db(db) {}
 BarLoader::~BarLoader() = default;
@@ -176,7 +211,7 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
     }
 
     // Which position each ticker has in the request.
-    std::vector<std::pair<std::string_view, std::size_t>> wanted;
+    Wanted wanted;
     wanted.reserve(tickers.size());
     for (std::size_t i = 0; i < tickers.size(); ++i) {
       wanted.emplace_back(tickers[i], i);
@@ -199,10 +234,7 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
           out.ranges[series].second = out.close.size();
         }
         current.assign(ticker);
-        const auto it = std::lower_bound(wanted.begin(), wanted.end(), ticker,
-                                         [](const std::pair<std::string_view, std::size_t>& w,
-                                            std::string_view t) { return w.first < t; });
-        series = it != wanted.end() && it->first == ticker ? it->second : tickers.size();
+        series = position_of(wanted, ticker, tickers.size());
         if (series < tickers.size()) {
           out.ranges[series] = {out.close.size(), out.close.size()};
         }
@@ -233,6 +265,38 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
       out.ranges[series].second = out.close.size();
     }
     st.reset();
+
+    // Corporate actions inside the window (an event on its first session changes no bar of
+    // it), none after its last session.
+    const auto& ev = m_st->events;
+    ev.reset();
+    ev.bind_text(1, json_array(tickers));
+    ev.bind_text(2, iso.front());
+    ev.bind_text(3, iso.back());
+    std::vector<analysis::Adjustment> events;
+    std::vector<core::Date> dates;
+    std::string events_of;
+    const auto flush = [&] {
+      if (events.empty()) {
+        return;
+      }
+      if (const auto of = position_of(wanted, events_of, tickers.size()); of < tickers.size()) {
+        adjust_series(out, of, events, dates);
+      }
+      events.clear();
+    };
+    while (ev.step()) {
+      const auto ticker = text_of(ev.get(), 0);
+      if (ticker != events_of) {
+        flush();
+        events_of.assign(ticker);
+      }
+      if (const auto d = core::parse_iso_date(text_of(ev.get(), 1))) {
+        events.push_back({*d, sqlite3_column_double(ev.get(), 2)});
+      }
+    }
+    flush();
+    ev.reset();
   });
 }
 

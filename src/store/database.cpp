@@ -69,6 +69,9 @@ void apply_migrations(Database& owner, SQLite::Database& db) {
       continue;
     }
     db.exec(std::string(m.sql));
+    if (m.after != nullptr) {
+      m.after(owner);
+    }
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     txn.commit();
     spdlog::debug("{}: applied schema migration {}", owner.path(), m.version);

@@ -271,11 +271,44 @@ CREATE TABLE daily_prices_staging (
 );
 )SQL";
 
-constexpr std::array<Migration, 4> k_migrations = {{
+// Version 5: corporate actions (docs/ADJUSTMENTS.md). price_adjustments holds one row per
+// re-base KRX made, detected from its base price (close - change) against the previous
+// session's close; the view back-adjusts daily_prices with them: a row before an event is
+// multiplied by the cum_factor of the issue's first event after it (the product of that
+// factor and every later one), its volume divided by it; value and market cap are not part of
+// it. (A correlated subquery rather than a join: with the join SQLite scans daily_prices through
+// its date index, one random lookup per row, 6 s for a full market instead of 1.7 s.) The step
+// after the SQL derives the events of the prices already stored.
+constexpr std::string_view k_v5 = R"SQL(
+CREATE TABLE price_adjustments (
+  ticker             TEXT NOT NULL CHECK (length(ticker) = 6),
+  ex_date            TEXT NOT NULL,     -- the session KRX re-based the price on
+  prev_close         INTEGER NOT NULL,  -- the issue's close on the session before
+  base_price         INTEGER NOT NULL,  -- KRX's base price on ex_date: close - change
+  factor             REAL NOT NULL,     -- base_price / prev_close
+  cum_factor         REAL NOT NULL,     -- factor x every later factor of the ticker
+  prev_listed_shares INTEGER NOT NULL,  -- listed shares on the session before
+  listed_shares      INTEGER NOT NULL,  -- listed shares on ex_date
+  detected_at        TEXT NOT NULL,
+  PRIMARY KEY (ticker, ex_date)
+) WITHOUT ROWID;
+CREATE INDEX price_adjustments_by_date ON price_adjustments (ex_date);
+
+CREATE VIEW daily_prices_adjusted (ticker, trade_date, open, high, low, close, volume, factor) AS
+SELECT ticker, trade_date, open * f, high * f, low * f, close * f, volume / f, f
+FROM (SELECT p.ticker, p.trade_date, p.open, p.high, p.low, p.close, p.volume,
+             ifnull((SELECT a.cum_factor FROM price_adjustments a
+                     WHERE a.ticker = p.ticker AND a.ex_date > p.trade_date
+                     ORDER BY a.ex_date LIMIT 1), 1.0) AS f
+      FROM daily_prices p);
+)SQL";
+
+constexpr std::array<Migration, 5> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
     {4, k_v4},
+    {5, k_v5, derive_price_adjustments},
 }};
 
 } // namespace

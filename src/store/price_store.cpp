@@ -215,13 +215,19 @@ PriceStore::replace_day(const core::Date& day, std::span<const market::PriceRow>
     // In key order: each insert then lands just after the previous one's position in the
     // (ticker, trade_date) B-tree, which keeps the pages it walks hot (KRX sorts by name); a
     // staged session is packed in ticker order, which the merge relies on.
+    // (Sorted by ticker_key: string comparisons were ~3% of a backfill's instructions.)
+    std::vector<std::pair<std::uint64_t, const market::PriceRow*>> keyed;
+    keyed.reserve(prices.size());
+    for (const auto& r : prices) {
+      keyed.emplace_back(market::ticker_key(r.ticker), &r);
+    }
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<const market::PriceRow*> by_ticker;
     by_ticker.reserve(prices.size());
-    for (const auto& r : prices) {
-      by_ticker.push_back(&r);
+    for (const auto& [key, r] : keyed) {
+      by_ticker.push_back(r);
     }
-    std::sort(by_ticker.begin(), by_ticker.end(),
-              [](const auto* a, const auto* b) { return a->ticker < b->ticker; });
     if (table == PriceTable::staging) {
       m_staged_bytes += stage_rows(st.insert_staged, iso, by_ticker);
     } else {
@@ -453,6 +459,37 @@ std::optional<core::Date> PriceStore::first_staged_session() const {
     st.executeStep();
     const auto c = st.getColumn(0);
     return c.isNull() ? std::nullopt : core::parse_iso_date(c.getString());
+  });
+}
+
+std::vector<StoredPrice> PriceStore::history(const std::string& ticker, const core::Date& from,
+                                             const core::Date& to) const {
+  return guarded(m_db, "reading the prices of " + ticker, [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT trade_date, name, market, open, high, low, close, volume, value, "
+                         "market_cap, listed_shares, change FROM daily_prices WHERE ticker = ? "
+                         "AND trade_date BETWEEN ? AND ? ORDER BY trade_date");
+    st.bind(1, ticker);
+    st.bind(2, core::to_iso(from));
+    st.bind(3, core::to_iso(to));
+    std::vector<StoredPrice> out;
+    while (st.executeStep()) {
+      StoredPrice p;
+      p.trade_date = *core::parse_iso_date(st.getColumn(0).getString());
+      p.name = st.getColumn(1).getString();
+      p.market = market::parse_market(st.getColumn(2).getString());
+      p.open = opt_int(st.getColumn(3));
+      p.high = opt_int(st.getColumn(4));
+      p.low = opt_int(st.getColumn(5));
+      p.close = st.getColumn(6).getInt64();
+      p.volume = st.getColumn(7).getInt64();
+      p.value = st.getColumn(8).getInt64();
+      p.market_cap = st.getColumn(9).getInt64();
+      p.listed_shares = st.getColumn(10).getInt64();
+      p.change = opt_int(st.getColumn(11));
+      out.push_back(std::move(p));
+    }
+    return out;
   });
 }
 

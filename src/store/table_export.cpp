@@ -22,6 +22,10 @@ Spec spec_of(ExportTable t) {
     return {"index_prices", "trade_date", nullptr, "trade_date, index_class, index_name"};
   case ExportTable::analysis_results:
     return {"analysis_results", "as_of_date", "ticker", "as_of_date, ticker"};
+  case ExportTable::price_adjustments:
+    return {"price_adjustments", "ex_date", "ticker", "ex_date, ticker"};
+  case ExportTable::daily_prices_adjusted:
+    return {"daily_prices_adjusted", "trade_date", "ticker", "trade_date, ticker"};
   }
   return {"", "", nullptr, ""};
 }

@@ -135,7 +135,10 @@ std::string PathPolicy::Protected::written_by() const {
   }
   std::string out = ", which only ";
   for (std::size_t i = 0; i < owners.size(); ++i) {
-    out += (i == 0 ? "" : i + 1 == owners.size() ? " and " : ", ") + ("`krxbatch " + owners[i] + "`");
+    out += (i == 0                   ? ""
+            : i + 1 == owners.size() ? " and "
+                                     : ", ") +
+           ("`krxbatch " + owners[i] + "`");
   }
   return out + (owners.size() == 1 ? " writes" : " write");
 }
@@ -162,8 +165,7 @@ std::string PathPolicy::database_problem(const fs::path& resolved) const {
   return {};
 }
 
-std::string PathPolicy::protected_problem(const fs::path& resolved,
-                                          std::string_view writer) const {
+std::string PathPolicy::protected_problem(const fs::path& resolved, std::string_view writer) const {
   for (const auto& p : m_protected) {
     if (!p.directory && resolved == p.path) {
       return "is " + p.label;
@@ -225,8 +227,7 @@ void PathPolicy::check_replaceable_directory(const fs::path& dir, std::string_vi
           what, dir, (resolved == p.path ? "is " : "holds ") + p.label + " " + p.path.string()));
     }
     if (p.directory && is_within(resolved, p.path)) {
-      throw core::usage_error(
-          refusal(what, dir, "is inside " + p.label + " " + p.path.string()));
+      throw core::usage_error(refusal(what, dir, "is inside " + p.label + " " + p.path.string()));
     }
   }
 }
@@ -412,9 +413,8 @@ std::vector<fs::path> find_leftovers(const fs::path& dir, std::string_view tag) 
     // A companion SQLite left beside a temporary database lives and dies with it.
     auto owner = entry.path();
     for (const auto suffix : k_sqlite_companions) {
-      if (name.ends_with(suffix) && fs::exists(fs::symlink_status(dir / name.substr(
-                                                                            0, name.size() -
-                                                                                   suffix.size())))) {
+      if (name.ends_with(suffix) &&
+          fs::exists(fs::symlink_status(dir / name.substr(0, name.size() - suffix.size())))) {
         owner = dir / name.substr(0, name.size() - suffix.size());
         break;
       }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace krxbatch::fake_krx {
 namespace {
@@ -67,7 +68,7 @@ std::size_t scaled_rank(double real_rank, double real_size, std::size_t n) {
 
 // Per session and index: the sums that make a chain-linked, cap-weighted index.
 struct IndexSums {
-  double previous = 0.0; // Σ previous close × shares over members with a previous close
+  double previous = 0.0; // Σ base × shares over members with a previous close
   double open = 0.0;     // same members, at the open (the close if not traded)
   double high = 0.0;
   double low = 0.0;
@@ -184,29 +185,34 @@ void MarketModel::build_paths(Market market) {
     issue.closes.assign(length, 0);
     issue.traded.assign(length, 0);
     // A preferred share's noise is partly its common share's: recomputed from the same hash.
-    const std::optional<std::uint64_t> parent_key =
-        issue.parent ? std::optional(issues[*issue.parent].key) : std::nullopt;
+    // (A plain key and a flag, not an optional: GCC 12 warns that the optional may be read
+    // uninitialised once the loop below is inlined.)
+    const bool has_parent = issue.parent.has_value();
+    const std::uint64_t parent_key = has_parent ? issues[*issue.parent].key : 0;
     std::int64_t previous = issue.base_price;
     bool previous_traded = true;
     for (std::size_t k = issue.first; k < issue.end; ++k) {
       const auto h = issue_day_hash(seed, market, issue.key, m_day_keys[k]);
+      const auto* action = issue.action_on(k);
+      const std::int64_t base = action ? rebased_price(previous, *action) : previous;
+      const bool halted = issue.halted_on(k);
       // Non-trading comes in spells: after a day without trades, another is likelier.
       const bool trades = k == issue.first ||
-                          !(unit_interval(sub(h, Stream::no_trade)) < issue.no_trade ||
+                          !(halted || unit_interval(sub(h, Stream::no_trade)) < issue.no_trade ||
                             (!previous_traded && unit_interval(sub(h, Stream::konex_quote)) < 0.5));
-      const auto lo = lower_limit(previous);
-      const auto hi = upper_limit(previous);
-      std::int64_t close = previous;
-      const auto prev = static_cast<double>(previous);
+      const auto lo = lower_limit(base);
+      const auto hi = upper_limit(base);
+      std::int64_t close = base;
+      const auto prev = static_cast<double>(base);
       if (trades) {
         double ret = 0.0;
         if (issue.spac) {
           ret = issue.volatility * standard_normal(h) + 0.1 * std::log(2'050.0 / prev);
         } else {
           double noise = standard_normal(h);
-          if (parent_key) {
+          if (has_parent) {
             noise = 0.6 * noise +
-                    0.8 * standard_normal(issue_day_hash(seed, market, *parent_key, m_day_keys[k]));
+                    0.8 * standard_normal(issue_day_hash(seed, market, parent_key, m_day_keys[k]));
           }
           ret = issue.beta * factors[k] + issue.volatility * noise;
           const auto jump = sub(h, Stream::jump);
@@ -221,7 +227,8 @@ void MarketModel::build_paths(Market market) {
           }
         }
         close = std::clamp(round_to_tick(prev * std::exp(ret)), lo, hi);
-      } else if (market == Market::konex && unit_interval(sub(h, Stream::konex_quote) ^ 1U) < 0.3) {
+      } else if (market == Market::konex && !halted &&
+                 unit_interval(sub(h, Stream::konex_quote) ^ 1U) < 0.3) {
         // A KONEX quote can move without a trade: the row then has a non-zero change.
         close = std::clamp(
             round_to_tick(prev * std::exp(0.03 * standard_normal(sub(h, Stream::konex_quote)))), lo,
@@ -238,18 +245,21 @@ void MarketModel::build_paths(Market market) {
 Bar MarketModel::bar(const Issue& issue, std::size_t session) const {
   const std::size_t offset = session - issue.first;
   Bar b;
-  b.previous_close = offset == 0 ? issue.base_price : issue.closes[offset - 1];
+  b.base = offset == 0 ? issue.base_price : issue.closes[offset - 1];
+  if (const auto* action = issue.action_on(session)) {
+    b.base = rebased_price(b.base, *action);
+  }
   b.close = issue.closes[offset];
   b.traded = issue.traded[offset] != 0;
   if (!b.traded) {
     return b;
   }
   const auto h = issue_day_hash(m_options.seed, issue.market, issue.key, m_day_keys[session]);
-  const auto prev = static_cast<double>(b.previous_close);
+  const auto prev = static_cast<double>(b.base);
   const auto close = static_cast<double>(b.close);
   const double move = std::log(close / prev);
-  const auto lo = lower_limit(b.previous_close);
-  const auto hi = upper_limit(b.previous_close);
+  const auto lo = lower_limit(b.base);
+  const auto hi = upper_limit(b.base);
   b.open =
       std::clamp(round_to_tick(prev * std::exp(0.3 * move +
                                                0.006 * standard_normal(sub(h, Stream::open_gap)))),
@@ -260,16 +270,50 @@ Bar MarketModel::bar(const Issue& issue, std::size_t session) const {
   b.high = std::min(hi, ceil_to_tick(static_cast<double>(std::max(b.open, b.close)) * (1.0 + up)));
   b.low =
       std::max(lo, floor_to_tick(static_cast<double>(std::min(b.open, b.close)) * (1.0 - down)));
-  const double volume = static_cast<double>(issue.shares) * issue.turnover *
+  const auto shares = issue.shares_on(session);
+  const double volume = static_cast<double>(shares) * issue.turnover *
                         std::exp(0.6 * standard_normal(sub(h, Stream::volume))) *
                         (1.0 + 10.0 * std::abs(move));
-  b.volume = std::clamp<std::int64_t>(std::llround(volume), 1, issue.shares);
+  b.volume = std::clamp<std::int64_t>(std::llround(volume), 1, shares);
   // The day's average price lies between the low and the high.
   const double average =
       static_cast<double>(b.low) +
       static_cast<double>(b.high - b.low) * unit_interval(sub(h, Stream::traded_value));
   b.value = std::llround(static_cast<double>(b.volume) * average);
   return b;
+}
+
+std::vector<ActionRecord> MarketModel::actions(const core::Date& from, const core::Date& to) const {
+  std::vector<ActionRecord> out;
+  for (const auto m : {Market::kospi, Market::kosdaq, Market::konex}) {
+    for (const auto& issue : data(m).issues) {
+      for (const auto& a : issue.actions) {
+        const auto& ex = m_sessions.at(a.ex_session);
+        if (ex < from || ex > to) {
+          continue;
+        }
+        ActionRecord r;
+        r.market = m;
+        r.ticker = issue.code;
+        r.name = issue.name;
+        r.kind = a.kind;
+        r.ex_date = ex;
+        r.halt_from = m_sessions.at(a.halt_from);
+        r.shares_from = m_sessions.at(std::min(a.shares_from, m_sessions.size() - 1));
+        r.ratio = a.ratio;
+        r.subscription = a.subscription;
+        r.prev_close = issue.closes.at(a.ex_session - 1 - issue.first);
+        r.base_price = rebased_price(r.prev_close, a);
+        r.shares_before = issue.shares_on(a.ex_session - 1);
+        r.shares_after = issue.shares_on(a.shares_from);
+        out.push_back(std::move(r));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ActionRecord& a, const ActionRecord& b) {
+    return std::tie(a.ex_date, a.market, a.ticker) < std::tie(b.ex_date, b.market, b.ticker);
+  });
+  return out;
 }
 
 void MarketModel::build_indices(Market market) {
@@ -325,8 +369,11 @@ void MarketModel::build_indices(Market market) {
           return; // not listed, or listed today: no previous close to compare with
         }
         const std::size_t offset = k - issue.first;
-        const auto before = offset == 0 ? issue.base_price : issue.closes[offset - 1];
-        const auto shares = static_cast<double>(issue.shares);
+        auto before = offset == 0 ? issue.base_price : issue.closes[offset - 1];
+        if (const auto* action = issue.action_on(k)) {
+          before = rebased_price(before, *action);
+        }
+        const auto shares = static_cast<double>(issue.shares_on(k));
         previous += static_cast<double>(before) * shares;
         now += static_cast<double>(issue.closes[offset]) * shares;
       };
@@ -367,7 +414,8 @@ std::vector<IndexBar> MarketModel::index_bars(Market market, std::size_t session
     }
     const Bar b = bar(issue, session);
     const bool has_previous = session != issue.first || issue.first == 0;
-    const auto shares = static_cast<double>(issue.shares);
+    const auto listed = issue.shares_on(session);
+    const auto shares = static_cast<double>(listed);
     for (std::size_t x = 0; x < d.indices.size(); ++x) {
       if (!d.indices[x].all_issues && !member[x][i]) {
         continue;
@@ -375,9 +423,9 @@ std::vector<IndexBar> MarketModel::index_bars(Market market, std::size_t session
       auto& s = sums[x];
       s.volume += b.volume;
       s.value += b.value;
-      s.market_cap += b.close * issue.shares;
+      s.market_cap += b.close * listed;
       if (has_previous) {
-        s.previous += static_cast<double>(b.previous_close) * shares;
+        s.previous += static_cast<double>(b.base) * shares;
         s.close += static_cast<double>(b.close) * shares;
         s.open += static_cast<double>(b.traded ? b.open : b.close) * shares;
         s.high += static_cast<double>(b.traded ? b.high : b.close) * shares;

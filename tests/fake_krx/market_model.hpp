@@ -5,15 +5,18 @@
 // correlated with KOSPI's), each issue a beta to it, its own noise and rare jumps; the close is
 // rounded to the tick grid and held within the ±30% daily limit. Some issues do not trade on a
 // session: their open/high/low/volume/value are 0 and their close is the previous one, except
-// that a KONEX quote may move without a trade (as in the real data). Opens, highs, lows,
+// that a KONEX quote may move without a trade (as in the real data). On a corporate action's
+// ex-date the path goes on from the re-based price, and the sessions it halts have no trades
+// (corporate_actions.hpp). Opens, highs, lows,
 // volumes and values are recomputed from hashes when a bar is asked for, so only closes are
 // stored (4 bytes per issue and session).
 //
 // Indices are capitalisation-weighted and chain-linked: from one session to the next an index
-// moves by Σ close×shares / Σ previous close×shares over its members listed on both sessions,
-// so new listings and delistings do not make it jump. The composites contain every issue of
-// their market; the other members are fixed by market-cap rank on the first session, with
-// counts scaled to the market's size (e.g. KOSPI 200 is the top 200/950 of the issues).
+// moves by Σ close×shares / Σ base×shares over its members listed on both sessions (shares of
+// the later session), so new listings, delistings and corporate actions do not make it jump. The
+// composites contain every issue of their market; the other members are fixed by market-cap rank on
+// the first session, with counts scaled to the market's size (e.g. KOSPI 200 is the top 200/950 of
+// the issues).
 //
 // Everything is a pure function of (seed, issue counts, start, calendar). Built once; immutable
 // afterwards, so every const method is thread-safe.
@@ -44,7 +47,9 @@ struct MarketOptions {
 
 // One issue on one session, as the stock endpoints report it.
 struct Bar {
-  std::int64_t previous_close = 0; // the base of CMPPREVDD_PRC and FLUC_RT
+  // KRX's base price (기준가), what CMPPREVDD_PRC, FLUC_RT and the price limits are measured
+  // against: the previous close, re-based on an action's ex-date (corporate_actions.hpp).
+  std::int64_t base = 0;
   std::int64_t close = 0;
   std::int64_t open = 0; // 0 when the issue did not trade, like high, low, volume and value
   std::int64_t high = 0;
@@ -69,6 +74,23 @@ struct IndexBar {
   std::int64_t market_cap = 0;
 };
 
+// One corporate action as the control API lists it (GET /_fake/actions).
+struct ActionRecord {
+  market::Market market = market::Market::kospi;
+  std::string ticker;
+  std::string name;
+  ActionKind kind = ActionKind::split;
+  core::Date ex_date;
+  core::Date halt_from;   // == ex_date when trading was not halted
+  core::Date shares_from; // when the new listed shares appear
+  double ratio = 1.0;
+  double subscription = 1.0;
+  std::int64_t prev_close = 0; // the close on the session before ex_date
+  std::int64_t base_price = 0; // the re-based price on ex_date
+  std::int64_t shares_before = 0;
+  std::int64_t shares_after = 0;
+};
+
 class MarketModel {
 public:
   // Builds the universe and every path. Throws core::Error (exit 2) when the calendar has no
@@ -90,6 +112,9 @@ public:
   const std::vector<std::size_t>& listing_order(market::Market market) const;
   // Precondition: issue.listed_on(session).
   Bar bar(const Issue& issue, std::size_t session) const;
+
+  // Every corporate action with an ex-date in [from, to], by ex-date, market, ticker.
+  std::vector<ActionRecord> actions(const core::Date& from, const core::Date& to) const;
 
   // The rows of idx/kospi_dd_trd (market kospi) or idx/kosdaq_dd_trd (kosdaq) on a session.
   // Precondition: market is kospi or kosdaq.

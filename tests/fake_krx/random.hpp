@@ -33,6 +33,7 @@ enum class Stream : std::uint64_t {
   volume,
   traded_value,
   code_offset,
+  corporate_action, // new streams go last: the values of the others never change
 };
 
 // SplitMix64's finaliser: a bijective 64-bit mix with good avalanche.

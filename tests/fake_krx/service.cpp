@@ -276,6 +276,10 @@ HttpResponse Service::handle_control(const HttpRequest& request) {
   if (what == "quota") {
     return control_quota(request);
   }
+  if (what == "actions") {
+    return request.method == "GET" ? control_actions(request)
+                                   : json_error(405, "use GET /_fake/actions");
+  }
   if (what == "stats") {
     return request.method == "GET" ? control_stats() : json_error(405, "use GET /_fake/stats");
   }
@@ -297,8 +301,9 @@ HttpResponse Service::handle_control(const HttpRequest& request) {
     r.release_delays = true;
     return r;
   }
-  return json_error(404, "no control endpoint " + request.path +
-                             " (clock, faults, requests, quota, stats, release, shutdown)");
+  return json_error(404,
+                    "no control endpoint " + request.path +
+                        " (clock, faults, requests, quota, actions, stats, release, shutdown)");
 }
 
 HttpResponse Service::control_clock(const HttpRequest& request) {
@@ -397,6 +402,38 @@ HttpResponse Service::control_quota(const HttpRequest& request) {
     return json_error(405, "use GET or POST /_fake/quota");
   }
   return json_response(200, quota_json());
+}
+
+HttpResponse Service::control_actions(const HttpRequest& request) const {
+  const auto& sessions = m_model.sessions();
+  auto from = sessions.front();
+  auto to = sessions.back();
+  for (const auto& [key, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    if (const auto text = request.query_param(key)) {
+      const auto d = core::parse_iso_date(*text);
+      if (!d) {
+        return json_error(400, std::string(key) + " must be a date YYYY-MM-DD");
+      }
+      *bound = *d;
+    }
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& a : m_model.actions(from, to)) {
+    out.push_back({{"ticker", a.ticker},
+                   {"name", a.name},
+                   {"market", std::string(market::to_string(a.market))},
+                   {"kind", std::string(to_string(a.kind))},
+                   {"ex_date", core::to_iso(a.ex_date)},
+                   {"halt_from", core::to_iso(a.halt_from)},
+                   {"shares_from", core::to_iso(a.shares_from)},
+                   {"ratio", a.ratio},
+                   {"subscription", a.subscription},
+                   {"prev_close", a.prev_close},
+                   {"base_price", a.base_price},
+                   {"shares_before", a.shares_before},
+                   {"shares_after", a.shares_after}});
+  }
+  return json_response(200, out.dump());
 }
 
 HttpResponse Service::control_stats() const {

@@ -66,6 +66,7 @@ private:
   HttpResponse control_faults(const HttpRequest& request);
   HttpResponse control_requests(const HttpRequest& request);
   HttpResponse control_quota(const HttpRequest& request);
+  HttpResponse control_actions(const HttpRequest& request) const;
   HttpResponse control_stats() const;
   std::string quota_json() const;
   std::string auth_of(const HttpRequest& request) const;

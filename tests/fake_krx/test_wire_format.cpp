@@ -134,8 +134,16 @@ TEST_SUITE("fake_krx.wire") {
     }
   }
 
-  TEST_CASE("changes and rates are computed from the previous session's close") {
+  TEST_CASE("changes and rates are computed from the previous session's close, re-based on an "
+            "ex-date") {
     test::FakeKrx fake({"--now", k_late_now});
+    // The re-based prices of every corporate action (test_corporate_actions.cpp checks them).
+    std::map<std::pair<std::string, std::string>, std::int64_t> rebased;
+    for (const auto& a : Json::parse(fake.request("GET", "/_fake/actions").body)) {
+      const auto day = a["ex_date"].get<std::string>();
+      rebased[{day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2), a["ticker"]}] =
+          a["base_price"].get<std::int64_t>();
+    }
     for (const char* api : {k_stk, k_ksq, k_knx}) {
       CAPTURE(api);
       // 2024-06-27 follows 2024-06-26; 2024-05-07 follows 2024-05-03 (a holiday and a weekend).
@@ -149,7 +157,9 @@ TEST_SUITE("fake_krx.wire") {
             continue; // listed that day
           }
           CAPTURE(row.dump());
-          const auto base = int_of(it->second["TDD_CLSPRC"]);
+          const auto action = rebased.find({day, row["ISU_CD"].get<std::string>()});
+          const auto base =
+              action != rebased.end() ? action->second : int_of(it->second["TDD_CLSPRC"]);
           const auto change = int_of(row["TDD_CLSPRC"]) - base;
           CHECK(int_of(row["CMPPREVDD_PRC"]) == change);
           CHECK(row["FLUC_RT"] == expected_rate(change, base));
@@ -364,7 +374,8 @@ TEST_SUITE("fake_krx.wire") {
     }
   }
 
-  TEST_CASE("the KOSPI composite moves by the cap-weighted return of the issues listed both days") {
+  TEST_CASE("the KOSPI composite moves by the cap-weighted return over the base of the issues "
+            "listed both days") {
     test::FakeKrx fake({"--now", k_late_now});
     const auto days = sessions_between("2023-01-02", "2023-03-31");
     std::map<std::string, Json> previous_rows;
@@ -389,9 +400,12 @@ TEST_SUITE("fake_krx.wire") {
         for (const auto& row : rows) {
           const auto before = previous_rows.find(row["ISU_CD"].get<std::string>());
           if (before != previous_rows.end()) {
+            // Against the base (close - change): a corporate action re-bases it and the
+            // shares, and must not move the index.
             const auto shares = static_cast<long double>(int_of(row["LIST_SHRS"]));
-            now_cap += static_cast<long double>(int_of(row["TDD_CLSPRC"])) * shares;
-            then_cap += static_cast<long double>(int_of(before->second["TDD_CLSPRC"])) * shares;
+            const auto close = int_of(row["TDD_CLSPRC"]);
+            now_cap += static_cast<long double>(close) * shares;
+            then_cap += static_cast<long double>(close - int_of(row["CMPPREVDD_PRC"])) * shares;
           }
         }
         const long double expected = static_cast<long double>(*previous_level) * now_cap / then_cap;

@@ -264,6 +264,31 @@ void size_common(Issue& issue, const MarketParams& p, Draws& d, double cap_shift
 
 } // namespace
 
+std::int64_t Issue::shares_on(std::size_t session) const {
+  std::int64_t s = shares;
+  for (const auto& a : actions) {
+    if (a.shares_from <= session) {
+      s = shares_after(s, a);
+    }
+  }
+  return s;
+}
+
+const CorporateAction* Issue::action_on(std::size_t session) const {
+  for (const auto& a : actions) {
+    if (a.ex_session == session) {
+      return &a;
+    }
+  }
+  return nullptr;
+}
+
+bool Issue::halted_on(std::size_t session) const {
+  return std::any_of(actions.begin(), actions.end(), [&](const CorporateAction& a) {
+    return session >= a.halt_from && session < a.ex_session;
+  });
+}
+
 std::vector<Issue> make_universe(std::uint64_t seed, Market market, std::size_t initial_count,
                                  const std::vector<core::Date>& sessions) {
   const auto p = params_of(market);
@@ -346,6 +371,7 @@ std::vector<Issue> make_universe(std::uint64_t seed, Market market, std::size_t 
   }
 
   if (initial_count == 0 || session_count < 2) {
+    schedule_actions(seed, market, initial_count, session_count, issues);
     return issues;
   }
   const auto wanted =
@@ -378,6 +404,7 @@ std::vector<Issue> make_universe(std::uint64_t seed, Market market, std::size_t 
     size_common(issue, p, size, -0.3); // newcomers are smaller than the established
     issues.push_back(std::move(issue));
   }
+  schedule_actions(seed, market, initial_count, session_count, issues);
   return issues;
 }
 

@@ -10,6 +10,7 @@
 // ending in 0; preferred shares take their common share's first five digits plus `5`, or an
 // old-style letter (`00104K`-like); some issues, and half the listings after the 2024 code
 // reform, have a new-style code with a letter in the fifth position (`0126Z0`-like).
+// Corporate actions are scheduled as corporate_actions.hpp says.
 // Guaranteed when the market has enough issues: KOSPI issue 2 is an old-style preferred share
 // (count >= 3); issue 3 of every market has a new-style code (count >= 4); issue 1 of every
 // market is delisted between sessions 10 and 29, and the first new listing comes between
@@ -18,6 +19,8 @@
 
 #include "krxbatch/core/date.hpp"
 #include "krxbatch/market/types.hpp"
+
+#include "fake_krx/corporate_actions.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,7 +38,7 @@ struct Issue {
   std::string code;        // ISU_CD
   std::string name;        // ISU_NM (UTF-8)
   std::string section;     // SECT_TP_NM ("-" on KOSPI)
-  std::int64_t shares = 0; // LIST_SHRS
+  std::int64_t shares = 0; // LIST_SHRS on its first session (actions change it: shares_on)
   // The close before the issue's first row: the previous close on the first session for an
   // initial issue, the offering price for a new listing. On the tick grid.
   std::int64_t base_price = 0;
@@ -49,12 +52,20 @@ struct Issue {
   double turnover = 0.0;   // typical daily volume as a fraction of the listed shares
   double no_trade = 0.0;   // probability that the issue does not trade on a session
   bool spac = false;
+  // Its corporate actions, ascending by ex_session (corporate_actions.hpp).
+  std::vector<CorporateAction> actions;
 
   // Filled by MarketModel: the close and whether the issue traded, per session from `first`.
   std::vector<std::int32_t> closes;
   std::vector<std::uint8_t> traded;
 
   bool listed_on(std::size_t session) const { return session >= first && session < end; }
+  // LIST_SHRS on `session`.
+  std::int64_t shares_on(std::size_t session) const;
+  // The action whose ex-date is `session`, or nullptr.
+  const CorporateAction* action_on(std::size_t session) const;
+  // Whether trading is halted on `session` ahead of an action.
+  bool halted_on(std::size_t session) const;
 };
 
 // The issues of one market over `sessions` (ascending business days; at least one). Initial

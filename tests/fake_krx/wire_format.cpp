@@ -106,7 +106,8 @@ void render_stocks(std::string& out, const MarketModel& model, market::Market ma
       out += ',';
     }
     first = false;
-    const std::int64_t change = b.close - b.previous_close;
+    const std::int64_t change = b.close - b.base;
+    const auto shares = issue.shares_on(session);
     RowWriter row(out);
     row.text("BAS_DD", bas_dd);
     row.text("ISU_CD", issue.code);
@@ -115,14 +116,14 @@ void render_stocks(std::string& out, const MarketModel& model, market::Market ma
     row.text("SECT_TP_NM", issue.section);
     row.integer("TDD_CLSPRC", b.close);
     row.integer("CMPPREVDD_PRC", change);
-    row.hundredths("FLUC_RT", rate_hundredths(change, b.previous_close));
+    row.hundredths("FLUC_RT", rate_hundredths(change, b.base));
     row.integer("TDD_OPNPRC", b.open);
     row.integer("TDD_HGPRC", b.high);
     row.integer("TDD_LWPRC", b.low);
     row.integer("ACC_TRDVOL", b.volume);
     row.integer("ACC_TRDVAL", b.value);
-    row.integer("MKTCAP", b.close * issue.shares);
-    row.integer("LIST_SHRS", issue.shares);
+    row.integer("MKTCAP", b.close * shares);
+    row.integer("LIST_SHRS", shares);
   }
 }
 

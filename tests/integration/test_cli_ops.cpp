@@ -334,6 +334,12 @@ TEST_SUITE("cli.export") {
     Workspace ws;
     ws.sql("INSERT INTO analysis_results (ticker, as_of_date, score, eligible, flags) VALUES "
            "('000005', '2024-06-27', 61.5, 1, 'a,b'), ('000006', '2024-06-27', NULL, 0, NULL)");
+    // Events of a listed ticker in the range, of another ticker, and before the range.
+    ws.sql("INSERT INTO price_adjustments (ticker, ex_date, prev_close, base_price, factor, "
+           "cum_factor, prev_listed_shares, listed_shares, detected_at) VALUES "
+           "('000005', '2024-06-25', 10040, 5020, 0.5, 0.5, 1, 2, 't'), "
+           "('000006', '2024-06-25', 10040, 5020, 0.5, 0.5, 1, 2, 't'), "
+           "('000005', '2024-06-10', 10040, 5020, 0.5, 0.25, 1, 2, 't')");
     const auto out = ws.dir() / "exports" / "june";
     const auto r = ws.cli({"export", "--from", "2024-06-20", "--to", "2024-06-28", "--out",
                            out.string(), "--tickers", "100002,000005", "--json"});
@@ -343,12 +349,13 @@ TEST_SUITE("cli.export") {
     CHECK(manifest["from"] == "2024-06-20");
     CHECK(manifest["tickers"] == nlohmann::json::array({"000005", "100002"}));
     CHECK(manifest["database"] == fs::absolute(ws.db()).string());
-    REQUIRE(manifest["files"].size() == 3);
+    REQUIRE(manifest["files"].size() == 4);
     const int sessions =
         static_cast<int>(cal().business_days(core::Date(2024, 6, 20), k_last).size());
     const std::map<std::string, int> expected_rows = {{"daily_prices.csv", 2 * sessions},
                                                       {"index_prices.csv", 2 * sessions},
-                                                      {"analysis_results.csv", 1}};
+                                                      {"analysis_results.csv", 1},
+                                                      {"price_adjustments.csv", 1}};
     for (const auto& f : manifest["files"]) {
       const auto name = f["name"].get<std::string>();
       CAPTURE(name);
@@ -366,6 +373,8 @@ TEST_SUITE("cli.export") {
     CHECK(prices.find("000005,2024-06-20") < prices.find("100002,2024-06-20"));
     CHECK(prices.find("100002,2024-06-20") < prices.find("000005,2024-06-21"));
     CHECK(contains(slurp(out / "analysis_results.csv"), "000005,2024-06-27,61.5,"));
+    CHECK(contains(slurp(out / "price_adjustments.csv"),
+                   "\n000005,2024-06-25,10040,5020,0.5,0.5,1,2,t\n"));
     CHECK(files_in(out.parent_path()) == std::vector<std::string>{"june"});
   }
 
@@ -393,7 +402,8 @@ TEST_SUITE("cli.export") {
     r = ws.cli(forced);
     REQUIRE(r.exit_code == 0);
     CHECK(files_in(out) == std::vector<std::string>{"analysis_results.csv", "daily_prices.csv",
-                                                    "index_prices.csv", "manifest.json"});
+                                                    "index_prices.csv", "manifest.json",
+                                                    "price_adjustments.csv"});
     CHECK(files_in(ws.dir()) == std::vector<std::string>{"data", "out"});
     // An empty directory is fine without --force.
     fs::create_directories(ws.dir() / "empty");

@@ -72,9 +72,9 @@ public:
       const std::vector<std::pair<std::string, std::optional<std::string>>>& env = {}) const {
     return test::run(argv(args), options(env));
   }
-  test::Child spawn(const std::vector<std::string>& args,
-                    const std::vector<std::pair<std::string, std::optional<std::string>>>& env =
-                        {}) const {
+  test::Child
+  spawn(const std::vector<std::string>& args,
+        const std::vector<std::pair<std::string, std::optional<std::string>>>& env = {}) const {
     return test::Child::spawn(argv(args), options(env));
   }
 
@@ -290,8 +290,8 @@ TEST_SUITE("cli.paths") {
     // The first run holds the analysis lock, stopped after its first commit.
     auto holder = ws.spawn({"hourly_analysis"}, {{"KRXBATCH_TEST_STOP_AFTER_COMMITTED", "1"}});
     siginfo_t info{};
-    REQUIRE(::waitid(P_PID, static_cast<id_t>(holder.pid()), &info,
-                     WSTOPPED | WEXITED | WNOWAIT) == 0);
+    REQUIRE(::waitid(P_PID, static_cast<id_t>(holder.pid()), &info, WSTOPPED | WEXITED | WNOWAIT) ==
+            0);
     REQUIRE(info.si_code == CLD_STOPPED);
     for (const auto& spelling : {by_link, by_dots}) {
       CAPTURE(spelling);
@@ -326,8 +326,8 @@ TEST_SUITE("cli.paths") {
          out.parent_path()}};
     for (const auto& [point, args, dir] : commands) {
       CAPTURE(point);
-      const auto killed = ws.cli(args, {{"KRXBATCH_TEST_KILL_AT", point},
-                                        {"KRXBATCH_NOW", "2024-06-28T22:00:00+09:00"}});
+      const auto killed = ws.cli(
+          args, {{"KRXBATCH_TEST_KILL_AT", point}, {"KRXBATCH_NOW", "2024-06-28T22:00:00+09:00"}});
       REQUIRE(killed.signal == SIGKILL);
       const auto left = temp_entries(dir);
       REQUIRE(left.size() == 1);
@@ -369,11 +369,15 @@ TEST_SUITE("cli.paths") {
     }
     const auto bytes = slurp(theirs);
     const auto before = ws.files();
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"status"}, {"verify"}, {"digest"}, {"alerts"}, {"universe", "list"},
-             {"export", "--from", "2024-06-20", "--to", "2024-06-28", "--out",
-              (ws.dir() / "x").string()},
-             {"backup"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"status"},
+                                               {"verify"},
+                                               {"digest"},
+                                               {"alerts"},
+                                               {"universe", "list"},
+                                               {"export", "--from", "2024-06-20", "--to",
+                                                "2024-06-28", "--out", (ws.dir() / "x").string()},
+                                               {"backup"}}) {
       CAPTURE(args.front());
       r = ws.cli(args, {{"KRXBATCH_DB", theirs.string()}});
       INFO(r.err);
@@ -387,8 +391,8 @@ TEST_SUITE("cli.paths") {
   TEST_CASE("a --now outside what the calendar can represent is a usage error, never an "
             "internal error") {
     Workspace ws;
-    for (const auto* now : {"9999-12-31T23:00:00-05:00", "1400-01-01T00:00:00+14:00",
-                            "1850-06-01T12:00:00"}) {
+    for (const auto* now :
+         {"9999-12-31T23:00:00-05:00", "1400-01-01T00:00:00+14:00", "1850-06-01T12:00:00"}) {
       for (const auto* command : {"status", "backup", "calendar"}) {
         CAPTURE(now);
         CAPTURE(command);
@@ -447,10 +451,8 @@ TEST_SUITE("cli.paths.ingest") {
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     env.set_now("2027-12-30T19:00:00+09:00");
-    for (const auto& args : std::vector<std::vector<std::string>>{{"daily_update"},
-                                                                 {"hourly_analysis"},
-                                                                 {"status"},
-                                                                 {"calendar", "today"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"daily_update"}, {"hourly_analysis"}, {"status"}, {"calendar", "today"}}) {
       CAPTURE(args.front());
       r = env.run(args);
       INFO(r.err);

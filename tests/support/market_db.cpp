@@ -25,12 +25,16 @@ std::vector<market::PriceRow> synthetic_prices(const core::Date& session, int se
                std::to_string(i) + "\"";
       r.market = m;
       r.section = m == market::Market::kospi ? std::nullopt : std::optional<std::string>("우량");
-      const std::int64_t close = 10000 + 10 * ((session_index * 7 + i * 3) % 11);
+      const auto close_on = [i](int index) -> std::int64_t {
+        return 10000 + 10 * ((index * 7 + i * 3) % 11);
+      };
+      const std::int64_t close = close_on(session_index);
       r.close = close;
       r.open = close - 10;
       r.high = close + 20;
       r.low = close - 30;
-      r.change = 10;
+      // Against the previous session's close, as KRX measures it: no corporate action here.
+      r.change = session_index == 0 ? 0 : close - close_on(session_index - 1);
       r.change_rate = 0.1 + 0.01 * i;
       r.volume = 1000 + i;
       r.value = close * (1000 + i);

@@ -3,7 +3,8 @@
 // stored with its `succeeded` day state in one transaction, daily_update's mark on the last
 // session, history_start and the stored markets recorded, and the universe built on the last
 // session. Prices are deterministic (no randomness): every row passes validation (OHLC
-// consistent, market_cap == close x listed_shares). Not thread-safe.
+// consistent, market_cap == close x listed_shares) and its change is measured against the
+// previous session's close (so there is no corporate action). Not thread-safe.
 #pragma once
 
 #include "krxbatch/calendar/calendar.hpp"

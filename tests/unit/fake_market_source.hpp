@@ -4,6 +4,8 @@
 
 #include "krxbatch/fetch/market_source.hpp"
 
+#include "support.hpp"
+
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -53,7 +55,12 @@ public:
     const auto m =
         e == fetch::Endpoint::kospi_stocks ? market::Market::kospi : market::Market::kosdaq;
     const int base = m == market::Market::kospi ? 100000 : 200000;
-    const auto day_index = (day - core::Date(2020, 1, 1)).days();
+    // As KRX does, the change is measured against the close of the session before (no
+    // corporate actions here).
+    const auto close_on = [this](const core::Date& d, int i) -> std::int64_t {
+      return 1000 + i * 100 + (d - core::Date(2020, 1, 1)).days() % 50 + m_shift;
+    };
+    const auto before = real_calendar().previous_business_day(day);
     for (int i = 0; i < m_issues; ++i) {
       market::PriceRow r;
       r.trade_date = day;
@@ -64,10 +71,11 @@ public:
       r.market = m;
       r.section =
           m == market::Market::kospi ? std::nullopt : std::optional<std::string>("우량기업부");
-      const std::int64_t close = 1000 + i * 100 + day_index % 50 + m_shift;
+      const std::int64_t close = close_on(day, i);
       r.close = close;
-      r.change = 0;
-      r.change_rate = 0.0;
+      r.change = close - close_on(before, i);
+      r.change_rate =
+          100.0 * static_cast<double>(*r.change) / static_cast<double>(close_on(before, i));
       r.open = close;
       r.high = close + 10;
       r.low = close - 10;
@@ -77,8 +85,15 @@ public:
       r.market_cap = close * *r.listed_shares;
       rows.push_back(std::move(r));
     }
+    if (edit) {
+      edit(e, day, rows);
+    }
     return rows;
   }
+
+  // Changes the rows of (endpoint, day) after they are made (corporate actions, listings,
+  // missing values); rows_for() applies it too.
+  std::function<void(fetch::Endpoint, const core::Date&, std::vector<market::PriceRow>&)> edit;
 
   fetch::FetchResult<std::vector<market::PriceRow>> stocks(fetch::Endpoint e,
                                                            const core::Date& day) override {

@@ -1,9 +1,9 @@
 #include "krxbatch/app/job_runner.hpp"
-#include "krxbatch/util/safe_path.hpp"
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/ops/job_locks.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/safe_path.hpp"
 
 #include "support.hpp"
 #include "support/fetch_fakes.hpp"

@@ -103,6 +103,29 @@ TEST_SUITE("analysis.csv") {
     }
   }
 
+  TEST_CASE("a day without trades may leave open, high and low empty, and is normalised") {
+    const auto r =
+        analysis::parse_bars_csv(k_header + "2024-01-02,10,12,9,11,5\n" + "2024-01-03,,,,11.5,0\n");
+    REQUIRE(r.ok());
+    auto bars = r.value().bars;
+    CHECK(bars.open[1] == 0.0);
+    CHECK(r.value().lines[1] == "2024-01-03,,,,11.5,0");
+    CHECK(analysis::normalise_suspended_days(bars) == 1);
+    CHECK(bars.open[1] == 11.5);
+    CHECK(bars.low[1] == 11.5);
+  }
+
+  TEST_CASE("open, high and low may be empty only together and only without trades") {
+    CHECK(failure_of(k_header + "2024-01-03,,,,11,7\n") ==
+          "line 2: open, high and low are empty but the volume is 7 (they may be empty only on a "
+          "day without trades)");
+    CHECK(failure_of(k_header + "2024-01-03,,12,,11,0\n") ==
+          "line 2: open is not a non-negative decimal number: '' (open, high and low may be "
+          "empty only together)");
+    CHECK(failure_of(k_header + "2024-01-03,1,2,1,,0\n") ==
+          "line 2: close is not a non-negative decimal number: ''");
+  }
+
   TEST_CASE("writes lookback cells empty and numbers as %.17g") {
     const std::string text = k_header + "2024-01-02,1,2,1,2,3\n";
     auto parsed = analysis::parse_bars_csv(text);

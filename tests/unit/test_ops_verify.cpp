@@ -167,6 +167,50 @@ TEST_SUITE("ops.verify") {
     CHECK_FALSE(has(ops::check_row_counts(counts), Level::error, "row_count", ""));
   }
 
+  TEST_CASE("a stored event must be a re-base the rows show, and every re-base must be stored") {
+    const auto stored = [](std::string ticker, Date ex, std::int64_t prev, std::int64_t base,
+                           double cum) {
+      store::StoredAdjustment a;
+      a.ticker = std::move(ticker);
+      a.ex_date = ex;
+      a.prev_close = prev;
+      a.base_price = base;
+      a.factor = static_cast<double>(base) / static_cast<double>(prev);
+      a.cum_factor = cum;
+      return a;
+    };
+    const auto found = [](std::string ticker, Date ex, std::int64_t prev, std::int64_t base) {
+      return store::DatedRebase{ex, {std::move(ticker), prev, base, 0, 0}};
+    };
+    const Date d1(2024, 6, 10);
+    const Date d2(2024, 6, 20);
+    // Two events of one issue: the earlier one's cum_factor is the product of both.
+    const std::vector<store::StoredAdjustment> good = {stored("000010", d1, 1000, 500, 0.5 * 0.8),
+                                                       stored("000010", d2, 500, 400, 0.8)};
+    const std::vector<store::DatedRebase> rows = {found("000010", d1, 1000, 500),
+                                                  found("000010", d2, 500, 400)};
+    CHECK(ops::check_adjustments(good, rows).empty());
+
+    auto wrong_cum = good;
+    wrong_cum[0].cum_factor = 0.5;
+    auto wrong_base = good;
+    wrong_base[1].base_price = 401;
+    for (const auto* events : {&wrong_cum, &wrong_base}) {
+      const auto f = ops::check_adjustments(*events, rows);
+      REQUIRE(f.size() == 1);
+      CHECK(f[0].level == Level::error);
+      CHECK(f[0].check == "adjustments");
+      CHECK(f[0].message.find("krxbatch daily_update --from") != std::string::npos);
+    }
+    // A re-base the rows show that is not stored, and a stored one they do not show.
+    const auto missing = ops::check_adjustments(std::span(good).first(1), rows);
+    REQUIRE(missing.size() == 2); // and the first one's cum_factor is now wrong too
+    CHECK(missing[1].message.find("2024-06-20 000010: the rows show a re-base") == 0);
+    const auto extra = ops::check_adjustments(good, std::span(rows).first(1));
+    REQUIRE(extra.size() == 1);
+    CHECK(extra[0].message.find("that the rows do not show") != std::string::npos);
+  }
+
   TEST_CASE("a clean in-memory database verifies with no error and a summary") {
     store::Database db(":memory:");
     const auto report = ops::verify_database(db, test::real_calendar());

@@ -292,6 +292,8 @@ TEST_SUITE("store.prices") {
       write(db, day, rows, store::PriceTable::daily_prices);
       auto& raw = db.impl().db;
       REQUIRE(store::migrations()[2].version == 3);
+      raw.exec("DROP VIEW daily_prices_adjusted");
+      raw.exec("DROP TABLE price_adjustments"); // migration 5's
       raw.exec("DROP TABLE daily_prices_staging");
       raw.exec(std::string(store::migrations()[2].sql));
       raw.exec("INSERT INTO daily_prices_staging SELECT * FROM daily_prices");

@@ -6,10 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fcntl.h>
 #include <fstream>
 #include <functional>
-
-#include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -78,14 +77,15 @@ TEST_SUITE("util.safe_path") {
     CHECK(util::resolve_path(dir.path().string() + "/real/") == util::resolve_path(dir / "real"));
     CHECK(util::resolve_path("relative.db").is_absolute());
     CHECK(util::is_within(real, util::resolve_path(dir / "link")));
-    CHECK_FALSE(util::is_within(util::resolve_path(dir / "realm"), util::resolve_path(dir / "real")));
+    CHECK_FALSE(
+        util::is_within(util::resolve_path(dir / "realm"), util::resolve_path(dir / "real")));
   }
 
   TEST_CASE("no file is written over the database, a companion or another name of it") {
     Layout l;
-    for (const char* name : {"krxbatch.db", "krxbatch.db-wal", "krxbatch.db-shm",
-                             "krxbatch.db-journal", "krxbatch.db.ingest.lock",
-                             "krxbatch.db.analysis.lock"}) {
+    for (const char* name :
+         {"krxbatch.db", "krxbatch.db-wal", "krxbatch.db-shm", "krxbatch.db-journal",
+          "krxbatch.db.ingest.lock", "krxbatch.db.analysis.lock"}) {
       CAPTURE(name);
       const auto message =
           refusal_of([&] { l.policy.check_file(l.dir / "data" / name, "metrics_textfile"); });
@@ -125,9 +125,8 @@ TEST_SUITE("util.safe_path") {
                    "which krxbatch never writes"));
     CHECK(contains(refusal_of([&] { l.policy.check_file(l.dir / "krxbatch.conf", "metrics_log"); }),
                    "is the config file"));
-    CHECK(contains(
-        refusal_of([&] { l.policy.check_directory(l.db(), "backup --dir", "backup"); }),
-        "is the database"));
+    CHECK(contains(refusal_of([&] { l.policy.check_directory(l.db(), "backup --dir", "backup"); }),
+                   "is the database"));
     CHECK_NOTHROW(l.policy.check_directory(l.dir / "elsewhere", "backup --dir", "backup"));
   }
 
@@ -150,9 +149,10 @@ TEST_SUITE("util.safe_path") {
 
   TEST_CASE("retention may delete its own files, never the database or a companion") {
     Layout l;
-    CHECK_NOTHROW(
-        l.policy.check_delete(l.dir / "data" / "backups" / "krxbatch-20200101-000000.db", "backup"));
-    CHECK(contains(refusal_of([&] { l.policy.check_delete(l.db(), "backup"); }), "is the database"));
+    CHECK_NOTHROW(l.policy.check_delete(l.dir / "data" / "backups" / "krxbatch-20200101-000000.db",
+                                        "backup"));
+    CHECK(
+        contains(refusal_of([&] { l.policy.check_delete(l.db(), "backup"); }), "is the database"));
     CHECK(contains(
         refusal_of([&] { l.policy.check_delete(l.dir / "data" / "krxbatch.db-wal", "backup"); }),
         "companion"));
@@ -168,7 +168,8 @@ TEST_SUITE("util.safe_path") {
     const auto victim = dir.write("victim", "precious");
     fs::create_symlink(victim, dir / "planted");
     CHECK(contains(refusal_of([&] {
-                     util::open_own_file(dir / "planted", O_WRONLY | O_APPEND, 0600, "the lock file");
+                     util::open_own_file(dir / "planted", O_WRONLY | O_APPEND, 0600,
+                                         "the lock file");
                    }),
                    "is a symbolic link"));
     REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
@@ -179,9 +180,10 @@ TEST_SUITE("util.safe_path") {
         refusal_of([&] { util::open_own_file(dir / "fifo", O_RDWR, 0600, "the lock file"); }),
         "is not a regular file"));
     fs::create_hard_link(victim, dir / "second-name");
-    CHECK(contains(
-        refusal_of([&] { util::open_own_file(dir / "second-name", O_RDWR, 0600, "the lock file"); }),
-        "has 2 hard links"));
+    CHECK(contains(refusal_of([&] {
+                     util::open_own_file(dir / "second-name", O_RDWR, 0600, "the lock file");
+                   }),
+                   "has 2 hard links"));
     CHECK(test::read_file(victim) == "precious");
     // A new file is created with the mode asked.
     const auto fd = util::open_own_file(dir / "new.lock", O_RDWR, 0600, "the lock file");
@@ -201,9 +203,8 @@ TEST_SUITE("util.safe_path") {
     test::TempDir dir;
     const auto theirs = dir.write("theirs.lock", "42\n");
     REQUIRE(::chown(theirs.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
-    CHECK(contains(
-        refusal_of([&] { util::open_own_file(theirs, O_RDWR, 0600, "the lock file"); }),
-        "belongs to uid " + std::to_string(nobody->pw_uid)));
+    CHECK(contains(refusal_of([&] { util::open_own_file(theirs, O_RDWR, 0600, "the lock file"); }),
+                   "belongs to uid " + std::to_string(nobody->pw_uid)));
     CHECK(test::read_file(theirs) == "42\n");
     // In a directory that user owns, it is the service user's own file: root may use it, and
     // what root creates there is given to that user.
@@ -258,12 +259,10 @@ TEST_SUITE("util.safe_path") {
     CHECK(all.size() == 5);
     const auto removed = util::remove_leftovers(dir.path(), "backup");
     CHECK(removed.size() == 3);
-    std::vector<std::string> expected = {".krxbatch-tmp-export-BBBBBB",
-                                         ".krxbatch-tmp-snapshot-DDDDDD.db",
-                                         live.path().filename().string(),
-                                         live.path().filename().string() + "-journal",
-                                         "krxbatch-20261121-010000.db",
-                                         "victim.txt"};
+    std::vector<std::string> expected = {
+        ".krxbatch-tmp-export-BBBBBB",   ".krxbatch-tmp-snapshot-DDDDDD.db",
+        live.path().filename().string(), live.path().filename().string() + "-journal",
+        "krxbatch-20261121-010000.db",   "victim.txt"};
     std::sort(expected.begin(), expected.end());
     CHECK(names_in(dir.path()) == expected);
     CHECK(test::read_file(victim) == "keep me");

@@ -3,7 +3,8 @@
 //
 // The input format of `krxbatch indicators` and of the TA-Lib reference files: a header line
 // exactly `date,open,high,low,close,volume`, then one bar per line with an ISO date (strictly
-// increasing) and five non-negative finite numbers, integer or decimal (`28850`, `31388.67`).
+// increasing) and five non-negative finite numbers, integer or decimal (`28850`, `31388.67`);
+// on a day without trades (volume 0) open, high and low may all three be empty, read as 0.
 // A UTF-8 byte-order mark before the header is ignored. Lines end with LF or CRLF; a final
 // newline is optional; an empty line is an error. Pure: parses a string, no I/O.
 #pragma once

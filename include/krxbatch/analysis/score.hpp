@@ -20,6 +20,9 @@
 namespace krxbatch::analysis {
 
 enum class Pillar : std::size_t { trend, momentum, short_term, risk, liquidity };
+// Sessions of history each stock is analysed over (the window ends on the analysed session).
+inline constexpr std::size_t k_window_sessions = 300;
+
 inline constexpr std::size_t k_pillar_count = 5;
 inline constexpr std::array<std::string_view, k_pillar_count> k_pillar_names = {
     "trend", "momentum", "short_term", "risk", "liquidity"};

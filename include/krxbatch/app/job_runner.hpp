@@ -63,10 +63,10 @@ public:
 
 // What a JobRunner needs from the outside. All references must outlive the runner.
 struct RunInputs {
-  const ops::Settings& settings; // log files, pings, webhook, metrics
-  std::filesystem::path db_path; // for the log line and the lock files (job_lock_path)
-  Services& services;            // the database, calendar and clock of the runs
-  fetch::NotifyClient& notify;   // pings and webhook messages
+  const ops::Settings& settings;  // log files, pings, webhook, metrics
+  std::filesystem::path db_path;  // for the log line and the lock files (job_lock_path)
+  Services& services;             // the database, calendar and clock of the runs
+  fetch::NotifyClient& notify;    // pings and webhook messages
   const util::PathPolicy& policy; // what the log files and the metrics may be written to
 };
 

@@ -12,6 +12,7 @@
 #include "krxbatch/calendar/holiday_file.hpp"
 #include "krxbatch/core/date.hpp"
 
+#include <cstddef>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -68,6 +69,10 @@ public:
   // The same, but the calendar's first session when fewer than `n` sessions precede it: for
   // a look-back window, which simply starts where the calendar does.
   core::Date business_day_back_or_first(const core::Date& date, int n) const;
+  // The `count` KRX sessions (at least one) ending on `session`, oldest first, fewer when the
+  // calendar starts later: a look-back window (the analysis window of a stock). Throws
+  // core::Error (exit 2) when `session` is outside the calendar.
+  std::vector<core::Date> sessions_ending(const core::Date& session, std::size_t count) const;
   // Number of business days d with after < d <= upto (0 when upto <= after).
   int business_days_between(const core::Date& after, const core::Date& upto) const;
 

@@ -7,13 +7,21 @@
 // makes it `failed` with the reason, storing nothing of it. After a success, daily_update's
 // mark advances over the contiguous run of complete sessions (state/day_state.hpp).
 //
+// The same transaction stores the session's corporate actions (price_adjustments, detected from
+// KRX's base price against the previous session's closes: market/rebase.hpp) and derives again
+// those of the next session when it is stored already (a reload, or a session stored while the
+// one before it failed). An issue is compared only with its row on the previous KRX session;
+// when that session is not stored, the session gets no events until it is.
+//
 // Shared by daily_update and manual_setup; day states live under the job `daily_update`.
 // Not thread-safe; the caller holds the ingestion lock.
 #pragma once
 
 #include "krxbatch/fetch/market_source.hpp"
 #include "krxbatch/jobs/job_env.hpp"
+#include "krxbatch/market/rebase.hpp"
 #include "krxbatch/market/validation.hpp"
+#include "krxbatch/store/adjustment_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
@@ -90,13 +98,18 @@ private:
   std::int64_t m_run_id;
   store::JobStore m_jobs;
   store::PriceStore m_prices;
+  store::AdjustmentStore m_adjustments;
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;
   std::optional<core::Date> m_prepaid_day;
-  std::optional<core::Date> m_last_day; // the last day this ingestor stored
-  // Per market, the row counts of the most recent stored sessions, oldest first.
+  // The last day this ingestor stored; per market, the row counts of the most recent stored
+  // sessions, oldest first (the next day's validation compares its count with their median);
+  // and the last day's closes by ticker (the next day's re-bases are measured against them):
+  // a backfill never reads the previous session back.
+  std::optional<core::Date> m_last_day;
   std::map<market::Market, std::vector<std::size_t>> m_recent_counts;
+  std::vector<market::CloseRow> m_last_closes;
 };
 
 // Merges the staging table into daily_prices and moves daily_update's mark over the sessions

@@ -23,6 +23,7 @@
 // an unknown --ticker. The caller holds the analysis lock.
 #pragma once
 
+#include "krxbatch/analysis/score.hpp"
 #include "krxbatch/jobs/job_env.hpp"
 #include "krxbatch/jobs/run_budget.hpp"
 
@@ -32,11 +33,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace krxbatch::jobs {
 
-// Sessions of history each stock is analysed over (the window ends on the session).
-inline constexpr std::size_t k_analysis_window_sessions = 300;
 // A WARN alert is raised when more than this share of a run's stocks failed.
 inline constexpr double k_analysis_failure_alert_rate = 0.30;
 
@@ -50,7 +50,7 @@ struct HourlyAnalysisOptions {
   unsigned threads = 1;              // for the per-stock computation
   std::size_t batch_size = 50;       // stocks per transaction
   std::size_t load_chunk = 256;      // stocks per bulk load (one query)
-  std::size_t window_sessions = k_analysis_window_sessions;
+  std::size_t window_sessions = analysis::k_window_sessions;
   std::string args; // the command line, for the run history
   // Test seam for crash tests: called after each stock's row is written, inside its batch's
   // transaction, with the number of stocks written so far by this run. The CLI sets it only

@@ -55,6 +55,16 @@ struct IndexRow {
   std::optional<std::int64_t> market_cap; // MKTCAP
 };
 
+// A number that orders tickers as their text does (tickers are 6 characters, and any text of
+// at most 8 orders exactly): sorting a session's rows by it spares ~12 string comparisons a row.
+constexpr std::uint64_t ticker_key(std::string_view ticker) {
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    key = (key << 8U) | (i < ticker.size() ? static_cast<unsigned char>(ticker[i]) : 0U);
+  }
+  return key;
+}
+
 // The composite indices the analysis uses (beta, relative strength).
 inline constexpr std::string_view k_kospi_composite_class = "KOSPI";
 inline constexpr std::string_view k_kospi_composite_name = "코스피";

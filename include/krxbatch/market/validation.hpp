@@ -10,13 +10,14 @@
 // k_max_rows_per_answer (no KRX market has that many: not this market's answer).
 // Warnings: OHLC inconsistent on a traded row (volume > 0: low <= open, close <= high,
 // low > 0); market cap != close x listed shares; a row count that moved more than 10% from
-// the reference; O/H/L absent on a traded row. The reference is the caller's: the median of
-// the recent sessions' counts, so that one odd stored session (an oversized answer) does not
-// make every later normal session look partial.
+// the reference; O/H/L absent on a traded row; the change absent (its base price, and so a
+// corporate action, cannot be known: market/rebase.hpp). The reference is the caller's: the
+// median of the recent sessions' counts, so that one odd stored session (an oversized answer)
+// does not make every later normal session look partial.
 // An empty answer (no rows: a holiday or a day not published yet) gives no finding: what an
 // empty day means is the caller's decision (DESIGN §3).
 // Rule names: "bas_dd", "ticker", "duplicate", "mandatory", "market", "row_count" (errors);
-// "ohlc", "ohlc_absent", "market_cap", "row_count" (warnings).
+// "ohlc", "ohlc_absent", "market_cap", "row_count", "change_absent" (warnings).
 #pragma once
 
 #include "krxbatch/market/types.hpp"
@@ -24,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace krxbatch::market {
@@ -46,6 +48,9 @@ struct ValidationReport {
   // The first error's message (for the day's last_error), or empty.
   std::string first_error() const;
 };
+
+// Whether `ticker` is a KRX short code: 6 characters of [0-9A-Z] (`005930`, `00104K`).
+bool is_ticker(std::string_view ticker);
 
 // Checks the rows of `market` for `requested` day. `reference_row_count` is the row count
 // of this market on the recent sessions (their median), when known.

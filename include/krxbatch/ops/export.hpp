@@ -1,5 +1,7 @@
-// `krxbatch export`: CSV files of prices, index prices and analysis results for backtests,
-// with a manifest that lets the reader check what it got.
+// `krxbatch export`: CSV files of prices, index prices, analysis results and price adjustments
+// (corporate actions) for backtests, with a manifest that lets the reader check what it got;
+// with `adjusted`, also the prices back-adjusted for corporate actions (the view
+// daily_prices_adjusted, as of the newest stored session).
 //
 // Each table goes to `<table>.csv`: UTF-8 without BOM, a header row of the table's columns
 // (read at run time), RFC 4180 quoting (a field with a comma, a double quote, CR or LF is
@@ -60,6 +62,7 @@ struct ExportOptions {
   core::Date to;
   std::vector<std::string> tickers; // empty: all
   bool force = false;               // replace a previous export in out_dir
+  bool adjusted = false;            // also daily_prices_adjusted.csv (the view)
   std::string database_label;       // for the manifest
   core::KstTime created_at;
 };

@@ -10,6 +10,7 @@
 
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/date.hpp"
+#include "krxbatch/store/adjustment_store.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
@@ -81,6 +82,8 @@ struct StatusReport {
   core::Date quality_since; // issues on sessions from this date to the latest published one
   int quality_count = 0;
   std::vector<store::QualityIssue> newest_quality; // newest first
+  // Corporate actions (price_adjustments) with an ex-date on those same sessions, by ex-date.
+  std::vector<store::StoredAdjustment> adjustments;
   core::Date kst_today;
   std::int64_t krx_calls_today = 0;
   std::int64_t krx_daily_limit = 0;

@@ -20,6 +20,11 @@
 //   leftover       a temporary file or directory of an interrupted backup, snapshot, restore,
 //                  export or metrics write (util::find_leftovers) in the directories given
 //                  (WARN: it holds disk space; the next run of that command removes it)
+//   adjustments    price_adjustments against the rows (docs/ADJUSTMENTS.md): every stored
+//                  event must be a re-base the rows show (the ex-date's base = close - change
+//                  against the close on the previous KRX session) with its numbers, factor and
+//                  cum_factor; every re-base the rows show must be stored (ERROR each, the
+//                  first 20 named)
 //   summary        what the database holds (INFO)
 // A check that cannot run (a damaged page) is itself an ERROR. The pure rule functions are
 // exposed for tests; verify_database() runs everything. Read-only.
@@ -27,6 +32,7 @@
 
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/market/types.hpp"
+#include "krxbatch/store/adjustment_store.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/verify_queries.hpp"
@@ -71,6 +77,11 @@ std::vector<Finding> check_job_days(std::span<const store::DayRecord> days,
 
 // ohlc and market_cap from a scan.
 std::vector<Finding> check_prices(const store::ViolationScan& scan);
+
+// adjustments: the stored events (by ticker, ex_date) against the re-bases the rows show (by
+// ticker, ex_date).
+std::vector<Finding> check_adjustments(std::span<const store::StoredAdjustment> stored,
+                                       std::span<const store::DatedRebase> found);
 
 struct VerifyReport {
   std::vector<Finding> findings; // errors first, then warnings, then info

@@ -95,6 +95,11 @@ public:
                     std::span<const analysis::RankedScores> scores, const core::KstTime& now);
 
   std::optional<AnalysisRow> row(const std::string& ticker, const core::Date& session) const;
+  // The newest session `ticker` has a row for, if any.
+  std::optional<core::Date> latest_session(const std::string& ticker) const;
+  // Where `score` places among the scores of `session`: 1 + the number of higher scores, and
+  // the number of scored rows.
+  std::pair<std::int64_t, std::int64_t> rank(const core::Date& session, double score) const;
   // Every row of `session`, by ticker.
   std::vector<AnalysisRow> rows(const core::Date& session) const;
 

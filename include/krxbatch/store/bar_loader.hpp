@@ -4,9 +4,12 @@
 // The query walks daily_prices' primary key (ticker, trade_date) once per requested ticker,
 // restricted to the window, in ticker order; no row is read twice and nothing is sorted. Rows
 // with NULL open/high/low (the issue did not trade) become normalised bars (O = H = L = C,
-// indicators.md §4). The KOSPI composite (market::k_kospi_composite_*) is read for the same
-// window. Read-only; SQLite errors become core::Error. Lifetime: the Database must outlive the
-// loader. Same threading rules as Database.
+// indicators.md §4). Bars are back-adjusted (analysis/adjustment.hpp) for the issue's
+// price_adjustments with an ex-date inside the window, none after its last session: the bars
+// are what was known as of that session, so an event on a later session never changes them.
+// The KOSPI composite (market::k_kospi_composite_*) is read for the same window. Read-only; SQLite
+// errors become core::Error. Lifetime: the Database must outlive the loader. Same threading rules
+// as Database.
 #pragma once
 
 #include "krxbatch/analysis/bar_set.hpp"

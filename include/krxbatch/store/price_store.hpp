@@ -31,6 +31,22 @@ struct QualityIssue {
   std::string detected_at;
 };
 
+// One daily_prices row of one issue, as stored.
+struct StoredPrice {
+  core::Date trade_date;
+  std::string name;
+  std::optional<market::Market> market;
+  std::optional<std::int64_t> open; // NULL when the issue did not trade
+  std::optional<std::int64_t> high;
+  std::optional<std::int64_t> low;
+  std::int64_t close = 0;
+  std::int64_t volume = 0;
+  std::int64_t value = 0;
+  std::int64_t market_cap = 0;
+  std::int64_t listed_shares = 0;
+  std::optional<std::int64_t> change;
+};
+
 // Where replace_day writes a session's price rows. `staging` is daily_prices_staging, one packed
 // value per session and market: a multi-session ingestion run writes each session there as one
 // value (~80 KB for a market) and merges the batch into daily_prices with merge_staged(), which
@@ -76,6 +92,9 @@ public:
   std::set<core::Date> complete_sessions(const core::Date& from, const core::Date& to,
                                          std::span<const market::Market> markets) const;
   std::vector<QualityIssue> quality_issues(const core::Date& from, const core::Date& to) const;
+  // The rows of `ticker` in daily_prices with trade_date in [from, to], oldest first.
+  std::vector<StoredPrice> history(const std::string& ticker, const core::Date& from,
+                                   const core::Date& to) const;
 
 private:
   struct Statements;

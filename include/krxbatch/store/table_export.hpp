@@ -17,7 +17,15 @@
 
 namespace krxbatch::store {
 
-enum class ExportTable { daily_prices, index_prices, analysis_results };
+// daily_prices_adjusted is the view (DESIGN §4): prices back-adjusted as of the newest stored
+// session, whatever the range read.
+enum class ExportTable {
+  daily_prices,
+  index_prices,
+  analysis_results,
+  price_adjustments,
+  daily_prices_adjusted
+};
 
 std::string_view table_name(ExportTable table);
 
@@ -37,7 +45,8 @@ private:
 
 using Cells = std::vector<std::optional<std::string>>;
 
-// Rows of `table` whose date (trade_date, or as_of_date for analysis_results) is in
+// Rows of `table` whose date (trade_date; as_of_date for analysis_results, ex_date for
+// price_adjustments) is in
 // [from, to] and, when `tickers` is not empty, whose ticker is one of them (index_prices has
 // no ticker and is not filtered), ordered by date then key. Calls `header` once with the
 // column names, then `row` once per row. Throws core::Error on storage failures.
