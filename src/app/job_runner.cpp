@@ -80,6 +80,27 @@ ops::Notifier make_notifier(fetch::NotifyClient& client, const ops::Settings& se
                                 settings.ping_success_url, settings.ping_fail_url, origin()});
 }
 
+// Where the metrics go, checked before the job runs: a refusal is a configuration error
+// (exit 2), not a warning after the work. The paths are checked before the lock is taken (a
+// refused target leaves no file behind, not even the lock file); the metrics log, appended to
+// in place, is opened (and created) once the lock is held, as it will be then, so that a link
+// or another user's file is refused before the work, and a skipped run creates nothing.
+void check_metrics_paths(const ops::Settings& settings, const util::PathPolicy& policy) {
+  if (!settings.metrics_textfile.empty()) {
+    policy.check_file(settings.metrics_textfile, settings.origin("metrics_textfile"), "metrics");
+  }
+  if (!settings.metrics_log.empty()) {
+    policy.check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
+  }
+}
+
+void open_metrics_log(const ops::Settings& settings) {
+  if (!settings.metrics_log.empty()) {
+    (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
+                              settings.origin("metrics_log"));
+  }
+}
+
 // Best effort: metrics must never fail a job.
 void write_metrics(const RunInputs& in, const ops::RunFigures& run) {
   const auto& s = in.settings;
@@ -160,23 +181,11 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
   const auto& settings = m_in.settings;
   auto& services = m_in.services;
   const auto log_file = open_log_file(m_in, job);
-  // Where the metrics go is checked before the job runs: a refusal is a configuration error
-  // (exit 2), not a warning after the work.
-  if (!settings.metrics_textfile.empty()) {
-    m_in.policy.check_file(settings.metrics_textfile, settings.origin("metrics_textfile"),
-                           "metrics");
-  }
-  if (!settings.metrics_log.empty()) {
-    m_in.policy.check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
-    // Appended to in place: opened (and created) now as it will be then, so that a link or
-    // another user's file is refused before the work rather than warned about after it.
-    (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
-                              settings.origin("metrics_log"));
-  }
-
   std::optional<util::FileLock> lock;
   try {
+    check_metrics_paths(settings, m_in.policy);
     lock.emplace(take_lock());
+    open_metrics_log(settings);
   } catch (const core::Error& e) {
     log_error_to_files(static_cast<int>(e.code()), e.what());
     throw;

@@ -2,10 +2,12 @@
 // run-level policy: when a run is logged, alerted, pinged and measured, and with what exit code.
 //
 // run_job(), around a job (manual_setup, daily_update, hourly_analysis):
-//  1. adds the rotating log file <log_dir>/<job>.log beside stderr for the run's length;
-//  2. takes the job's lock (`take_lock`); when it cannot (exit 75 while another instance holds
-//     it, or any error), that line goes to the file too and the error is rethrown: no ping, no
-//     alert, no metrics;
+//  1. adds the rotating log file <log_dir>/<job>.log beside stderr for the run's length, through
+//     the path policy (RunInputs::policy);
+//  2. checks the metrics targets against the path policy, takes the job's lock (`take_lock`)
+//     and opens the metrics log as it will be appended to; when any of it fails (exit 2 for a
+//     refused target, exit 75 while another instance holds the lock, or any error), that line
+//     goes to the file too and the error is rethrown: no ping, no alert, no metrics;
 //  3. sends the start ping, runs the job and logs its summary (INFO on exit 0, ERROR otherwise);
 //  4. applies the run-level alert rules, while the lock is still held:
 //     - `run_failed` (CRITICAL, one per job): raised when the job stopped with an error of exit 1
