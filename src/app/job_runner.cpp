@@ -168,10 +168,15 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
   }
   if (!settings.metrics_log.empty()) {
     m_in.policy.check_file(settings.metrics_log, settings.origin("metrics_log"), "metrics");
-    // Appended to in place: opened (and created) now as it will be then, so that a link or
-    // another user's file is refused before the work rather than warned about after it.
-    (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
-                              settings.origin("metrics_log"));
+    // Appended to in place: an existing one is opened now as it will be then, so that a link
+    // or another user's file is refused before the work rather than warned about after it. A
+    // missing one is created by the first run that writes metrics (a skipped run writes none).
+    std::error_code ec;
+    if (std::filesystem::symlink_status(settings.metrics_log, ec).type() !=
+        std::filesystem::file_type::not_found) {
+      (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
+                                settings.origin("metrics_log"));
+    }
   }
 
   std::optional<util::FileLock> lock;

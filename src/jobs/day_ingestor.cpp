@@ -244,11 +244,13 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
                            staged ? store::PriceTable::staging : store::PriceTable::daily_prices);
   auto closes = close_rows(prices);
   {
+    // The session before `day` (none at the calendar's first session: no re-base then).
+    const auto previous = m_env.calendar.previous_business_day_if_known(day);
     std::vector<market::CloseRow> loaded;
-    if (m_last_day != previous) {
-      loaded = m_adjustments.session_closes(previous); // empty when not stored
+    if (previous && m_last_day != previous) {
+      loaded = m_adjustments.session_closes(*previous); // empty when not stored
     }
-    const auto& before = m_last_day == previous ? m_last_closes : loaded;
+    const auto& before = previous && m_last_day == previous ? m_last_closes : loaded;
     m_adjustments.replace_session(day, market::find_rebases(before, closes), now);
   }
   if (const auto next = m_env.calendar.next_business_day_if_known(day)) {
