@@ -234,6 +234,16 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
     } else if (exit_code == 0) {
       alerts.resolve(run_key, now);
     }
+    const std::string archive_key = "archive_failed";
+    if (!error && result.archive_failed) {
+      alerts.raise(store::AlertSeverity::warn, job, archive_key,
+                   "the raw archive did not keep every KRX answer: " + *result.archive_failed +
+                       "; check the free space and permissions of archive_dir (the sessions "
+                       "themselves were stored)",
+                   archive_key, now);
+    } else if (exit_code == 0) {
+      alerts.resolve(archive_key, now);
+    }
     (void)check_freshness({db, services.calendar(), services.clock()});
   } catch (const std::exception& e) {
     alert_stored = !failure;

@@ -2,6 +2,7 @@
 
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/notify_client.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/ops/backup.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
@@ -106,6 +107,13 @@ const util::PathPolicy& Context::path_policy() {
         policy.protect_file(*config, "the config file");
       }
     } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
+    }
+    try {
+      if (const auto& archive = settings().archive_dir; !archive.empty()) {
+        policy.protect_directory(archive, "the archive directory (archive_dir)",
+                                 {std::string(fetch::k_archive_writer)});
+      }
+    } catch (const core::Error&) { // NOLINT(bugprone-empty-catch): reported by what reads them
     }
     if (const auto spec = source_spec(); spec.starts_with("replay:") && spec.size() > 7) {
       policy.protect_directory(spec.substr(7), "the replay directory (--source)");

@@ -1,6 +1,7 @@
 #include "krxbatch/fetch/open_api_source.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/util/log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -173,6 +174,9 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
       r.body = util::redact(std::move(r.body));
       r.content_type = util::redact(std::move(r.content_type));
       spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));
+      if (m_sink != nullptr && r.status == 200) {
+        m_sink->keep(endpoint, day, r.body);
+      }
       if (const auto kind = classify_status(r.status, r.body)) {
         failed = AttemptFailure{*kind, status_detail(r)};
       } else {

@@ -15,6 +15,8 @@
 //     - `krx_auth` (CRITICAL): raised when the job reports that KRX refused the key
 //       (JobResult::key_refused); the day ingestor resolves it when a session commits;
 //     - `sessions_behind` (CRITICAL): check_freshness() after every run, whatever its outcome;
+//     - `archive_failed` (WARN): raised when the job reports answers the raw archive could not
+//       keep (JobResult::archive_failed); resolved by a run that exits 0 without;
 //  5. releases the lock; posts every alert the run added to the webhook (when an alert could
 //     not be stored, its text goes to the webhook instead); writes the metrics textfile and
 //     appends to the metrics log; sends the success ping (exit 0) or the fail ping.
