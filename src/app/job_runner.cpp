@@ -153,6 +153,18 @@ std::optional<int> check_freshness(jobs::JobEnv env) {
   return behind;
 }
 
+void check_holiday_coverage(jobs::JobEnv env, std::string_view job) {
+  const auto now = env.clock.now_kst();
+  const std::string key = "holidays_ending";
+  store::AlertStore alerts(env.db);
+  if (const auto message = calendar::coverage_ends_soon(env.calendar, now.date(),
+                                                        calendar::k_holiday_warning_days)) {
+    alerts.raise(store::AlertSeverity::warn, job, key, *message, key, now);
+  } else {
+    alerts.resolve(key, now);
+  }
+}
+
 JobRunner::JobRunner(RunInputs inputs) : m_in(std::move(inputs)) {}
 
 int JobRunner::run_job(std::string_view job, const std::function<util::FileLock()>& take_lock,
@@ -245,6 +257,7 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
       alerts.resolve(archive_key, now);
     }
     (void)check_freshness({db, services.calendar(), services.clock()});
+    check_holiday_coverage({db, services.calendar(), services.clock()}, job);
   } catch (const std::exception& e) {
     alert_stored = !failure;
     spdlog::warn("{}: alerts not checked: {}", job, e.what());

@@ -22,8 +22,9 @@ int run_verify(Context& ctx, const Args& args) {
       args,
       "krxbatch verify [--json]\n\n"
       "Checks: integrity (PRAGMA integrity_check, foreign_key_check), missing_market,\n"
-      "row_count, ohlc, market_cap, not_a_session, mark_gap, job_state; see README. Each\n"
-      "finding is ERROR, WARN or INFO. Exit 1 when there is an ERROR, else 0.",
+      "row_count, ohlc, market_cap, not_a_session, mark_gap, job_state, adjustments,\n"
+      "leftover and holidays; see README.\n"
+      "Each finding is ERROR, WARN or INFO. Exit 1 when there is an ERROR, else 0.",
       opts);
   if (!vm) {
     return 0;
@@ -43,7 +44,21 @@ int run_verify(Context& ctx, const Args& args) {
                          ? std::filesystem::path(metrics).parent_path()
                          : std::filesystem::path("."));
     }
-    const auto report = ops::verify_database(db, calendar, dirs);
+    const auto& archive_dir = ctx.settings().archive_dir;
+    ops::VerifyOptions options;
+    options.today = ctx.clock().now_kst().date();
+    // An interrupted archive write leaves its temporary file in a year folder.
+    if (!archive_dir.empty()) {
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(archive_dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        std::error_code type_ec;
+        if (it->is_directory(type_ec)) {
+          dirs.push_back(it->path());
+        }
+      }
+    }
+    const auto report = ops::verify_database(db, calendar, dirs, options);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.json()) {

@@ -17,6 +17,7 @@ struct AttemptFailure {
   FailureKind kind;
   std::string detail; // "HTTP 500 '...'", "timeout (...)": what happened, for the message
   bool final = false; // true when retrying cannot change the answer
+  bool tls = false;   // the TLS handshake or the certificate check failed
 };
 
 std::string attempts_text(int n) {
@@ -165,7 +166,8 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
     if (!response.ok()) {
       const auto& f = response.failure();
       failed = AttemptFailure{classify_transport(f.kind),
-                              std::string(fetch::describe(f.kind)) + " (" + f.message + ")"};
+                              std::string(fetch::describe(f.kind)) + " (" + f.message + ")", false,
+                              f.kind == TransportError::tls};
     } else {
       auto& r = response.value();
       // A server may echo the key (an error page quoting the request): take it out of the
@@ -206,7 +208,7 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
     if (!wait) {
       return Failure{failed->kind,
                      util::redact(what + ": " + failed->detail + " (" + attempts_text(attempt) +
-                                  "); " + advice(failed->kind, endpoint))};
+                                  "); " + advice(failed->kind, endpoint, failed->tls))};
     }
     last_failure = util::redact(std::move(failed->detail));
     spdlog::warn("{}: {} (attempt {} of {}); retrying in {:.3g} s", what, last_failure, attempt,
@@ -215,7 +217,14 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
   }
 }
 
-std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint) const {
+std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint, bool tls) const {
+  if (tls) {
+    return "the TLS connection to " + util::without_url_credentials(m_base_url) +
+           " failed; the usual cause is a missing CA store: the package ca-certificates, which "
+           "libcurl only recommends, is absent from minimal Debian images (install it: `apt-get "
+           "install ca-certificates`; `krxbatch doctor` checks it), else a wrong system clock or "
+           "a proxy that intercepts TLS; the next run retries the day";
+  }
   switch (kind) {
   case FailureKind::unauthorized:
     return "KRX refused the key: check " + m_auth_key_origin +

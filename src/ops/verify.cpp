@@ -334,7 +334,8 @@ std::vector<Finding> check_adjustments(std::span<const store::StoredAdjustment> 
 }
 
 VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
-                             std::span<const std::filesystem::path> leftover_dirs) {
+                             std::span<const std::filesystem::path> leftover_dirs,
+                             const VerifyOptions& options) {
   std::vector<Finding> all;
   const auto add = [&](std::vector<Finding> more) {
     all.insert(all.end(), std::make_move_iterator(more.begin()),
@@ -411,6 +412,12 @@ VerifyReport verify_database(store::Database& db, const calendar::Calendar& cale
     add(check_adjustments(events, found));
   });
   add(check_leftovers(leftover_dirs));
+  if (options.today) {
+    if (const auto message = calendar::coverage_ends_soon(calendar, *options.today,
+                                                          calendar::k_holiday_warning_days)) {
+      all.push_back({Level::warn, "holidays", *message});
+    }
+  }
   attempt("summary", [&] {
     const auto s = store::summarize(db);
     all.push_back({Level::info, "summary",

@@ -193,6 +193,23 @@ TEST_SUITE("app.job_runner") {
     CHECK(f.open_alerts().empty());
   }
 
+  TEST_CASE("holidays_ending (WARN): raised by a run within 30 days of the holiday files' end, "
+            "resolved by a run with more ahead") {
+    Fixture f;
+    f.services.fixed.set(test::kst(2027, 12, 10, 8, 40)); // the files end on 2027-12-31
+    CHECK(f.run(k_hourly, [] { return ok_result(k_hourly); }) == 0);
+    auto alerts = f.open_alerts();
+    REQUIRE(count_rule(alerts, "holidays_ending") == 1);
+    const auto it = std::find_if(alerts.begin(), alerts.end(),
+                                 [](const store::Alert& a) { return a.rule == "holidays_ending"; });
+    CHECK(it->severity == store::AlertSeverity::warn);
+    CHECK(it->message.find("holidays/2028.txt") != std::string::npos);
+
+    f.services.fixed.set(test::kst(2027, 11, 10, 8, 40));
+    CHECK(f.run(k_hourly, [] { return ok_result(k_hourly); }) == 0);
+    CHECK(count_rule(f.open_alerts(), "holidays_ending") == 0);
+  }
+
   TEST_CASE("archive_failed (WARN): raised when the job reports answers the archive could not "
             "keep, resolved by a clean run") {
     Fixture f;

@@ -457,4 +457,13 @@ TEST_SUITE("fetch.open_api_source") {
     CHECK_FALSE(contains(sink.kept[0].body, k_key));
   }
 
+  TEST_CASE("a TLS failure names the missing CA store and how to install it") {
+    Harness h({transport(TransportError::tls, "SSL certificate problem: unable to get local "
+                                              "issuer certificate")},
+              1'000'000, 0.0);
+    const auto r = h.kospi();
+    REQUIRE_FALSE(r.ok());
+    CHECK(contains(r.failure().message, "ca-certificates"));
+    CHECK(contains(r.failure().message, "apt-get install ca-certificates"));
+  }
 }

@@ -77,8 +77,9 @@ private:
   FetchResult<std::vector<Row>>
   fetch(Endpoint endpoint, const core::Date& day,
         market::ParseResult<std::vector<Row>> (*parse)(std::string_view));
-  // What the operator should do about a final failure of `kind`.
-  std::string advice(FailureKind kind, Endpoint endpoint) const;
+  // What the operator should do about a final failure of `kind` (`tls`: the transport failure
+  // was the TLS handshake or the certificate check).
+  std::string advice(FailureKind kind, Endpoint endpoint, bool tls) const;
 
   std::string m_base_url; // without a trailing '/'
   std::string m_base_url_origin;

@@ -25,6 +25,8 @@
 //                  against the close on the previous KRX session) with its numbers, factor and
 //                  cum_factor; every re-base the rows show must be stored (ERROR each, the
 //                  first 20 named)
+//   holidays       the holiday files end within 30 days of today (WARN; the rule of the
+//                  `holidays_ending` alert, calendar::coverage_ends_soon)
 //   summary        what the database holds (INFO)
 // A check that cannot run (a damaged page) is itself an ERROR. The pure rule functions are
 // exposed for tests; verify_database() runs everything. Read-only.
@@ -92,9 +94,16 @@ struct VerifyReport {
 // leftover: one WARN per leftover found in `dirs` (missing directories are skipped).
 std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs);
 
+// What verify_database() checks beyond the database itself.
+struct VerifyOptions {
+  // The holidays check is made for this day (KST today); none without it.
+  std::optional<core::Date> today;
+};
+
 // Every check; the leftover check looks in `leftover_dirs` (the database's directory, the
-// backup and snapshot directories, ...).
+// backup and snapshot directories, the archive's year folders, ...).
 VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
-                             std::span<const std::filesystem::path> leftover_dirs = {});
+                             std::span<const std::filesystem::path> leftover_dirs = {},
+                             const VerifyOptions& options = {});
 
 } // namespace krxbatch::ops
