@@ -310,13 +310,14 @@ find_config_file(const std::optional<std::string>& explicit_file,
 }
 
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const std::filesystem::path& db_path, const EnvLookup& env) {
+                       const std::filesystem::path& db_path, const EnvLookup& env,
+                       bool check_mode) {
   Settings s;
   if (file) {
     s.config_file = *file;
     const auto entries = parse_config(read_file(*file), file->string());
     for (const auto& e : entries) {
-      if (e.key == k_auth_key && !e.value.empty()) {
+      if (check_mode && e.key == k_auth_key && !e.value.empty()) {
         struct stat st {};
         if (::stat(file->c_str(), &st) != 0) {
           throw core::usage_error(file->string() + ": cannot read its permissions (" +

@@ -204,4 +204,11 @@ TEST_SUITE("ops.config") {
           }).starts_with(bad.string() + ":1: archive_days: 'forever' is not a number of days"));
   }
 
+  TEST_CASE("with check_mode off a key file others can read is loaded (doctor reports it)") {
+    const test::TempDir dir;
+    const auto file = dir.write("k.conf", "krx_auth_key = abc\n");
+    std::filesystem::permissions(file, std::filesystem::perms(0644));
+    CHECK_FALSE(error_of([&] { ops::load_settings(file, dir / "k.db", env_of({})); }).empty());
+    CHECK(ops::load_settings(file, dir / "k.db", env_of({}), false).krx_auth_key == "abc");
+  }
 }

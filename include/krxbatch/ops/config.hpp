@@ -92,10 +92,12 @@ std::optional<std::filesystem::path>
 find_config_file(const std::optional<std::string>& explicit_file,
                  const std::filesystem::path& db_path, const EnvLookup& env);
 
-// Reads `file` (when set; its mode is checked when it holds the key), applies the
-// environment and the defaults (log_dir: `logs`, archive_dir: `archive`, both next to the
-// database). Throws core::Error (exit 2) with `file:line` or the variable's name.
+// Reads `file` (when set; its mode is checked when it holds the key, unless `check_mode` is
+// false: `doctor` reports a bad mode as a finding instead), applies the environment and the
+// defaults (log_dir: `logs`, archive_dir: `archive`, both next to the database). Throws
+// core::Error (exit 2) with `file:line` or the variable's name.
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const std::filesystem::path& db_path, const EnvLookup& env);
+                       const std::filesystem::path& db_path, const EnvLookup& env,
+                       bool check_mode = true);
 
 } // namespace krxbatch::ops
