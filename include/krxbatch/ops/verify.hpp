@@ -27,6 +27,8 @@
 //                  first 20 named)
 //   holidays       the holiday files end within 30 days of today (WARN; the rule of the
 //                  `holidays_ending` alert, calendar::coverage_ends_soon)
+//   reparse        with --reparse: every archived session parsed again and compared with the
+//                  stored rows (ops/reparse.hpp): ERROR per difference (the first 50 named)
 //   summary        what the database holds (INFO)
 // A check that cannot run (a damaged page) is itself an ERROR. The pure rule functions are
 // exposed for tests; verify_database() runs everything. Read-only.
@@ -98,6 +100,8 @@ std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs
 struct VerifyOptions {
   // The holidays check is made for this day (KST today); none without it.
   std::optional<core::Date> today;
+  // verify --reparse: the raw archive to compare with the database.
+  std::optional<std::filesystem::path> reparse_archive;
 };
 
 // Every check; the leftover check looks in `leftover_dirs` (the database's directory, the
