@@ -104,7 +104,8 @@ TEST_SUITE("cli.adjustments") {
       session = cal().next_business_day(session);
     }
     env.set_now(morning_after(session));
-    r = env.run({"daily_update"});
+    // Without a terminal stderr gets warnings only (cron-quiet): ask for the summary line.
+    r = env.run({"--log-level", "info", "daily_update"});
     REQUIRE(r.exit_code == 0);
     REQUIRE(r.err.find("4 session(s) stored") != std::string::npos);
     REQUIRE(env.run({"hourly_analysis"}).exit_code == 0);

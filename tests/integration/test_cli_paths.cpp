@@ -337,7 +337,10 @@ TEST_SUITE("cli.paths") {
         CHECK(contains(verify.out, left.front().string() + ": left by an interrupted " +
                                        point.substr(0, point.find(':'))));
       }
-      const auto rerun = ws.cli(args, {{"KRXBATCH_NOW", "2024-06-28T22:00:00+09:00"}});
+      // Without a terminal stderr gets warnings only (cron-quiet): ask for the INFO line.
+      auto loud = args;
+      loud.insert(loud.begin(), {"--log-level", "info"});
+      const auto rerun = ws.cli(loud, {{"KRXBATCH_NOW", "2024-06-28T22:00:00+09:00"}});
       INFO(rerun.err);
       CHECK(rerun.exit_code == 0);
       CHECK(temp_entries(dir).empty());
