@@ -21,7 +21,7 @@ bool contains(const std::string& text, const std::string& part) {
 } // namespace
 
 TEST_SUITE("cli.archive") {
-  TEST_CASE("a backfill archives every answer owner-only; with the fake stopped the archive "
+  TEST_CASE("a backfill archives every answer owner-only, with the fake stopped the archive "
             "re-derives the same digest, and verify --reparse is clean until a row is edited") {
     IngestEnv env(k_monday_morning);
     const auto setup = env.run({"manual_setup", "--yes", "--days", "6"});
@@ -94,7 +94,7 @@ TEST_SUITE("cli.archive") {
     CHECK(env.digest(other) == original);
   }
 
-  TEST_CASE("archive_dir = off archives nothing; status says so") {
+  TEST_CASE("archive_dir = off archives nothing, status says so") {
     IngestEnv env(k_monday_morning);
     REQUIRE(env.run({"manual_setup", "--yes", "--days", "1"}, {{"KRXBATCH_ARCHIVE_DIR", "off"}})
                 .exit_code == 0);

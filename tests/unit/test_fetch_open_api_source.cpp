@@ -434,7 +434,7 @@ public:
 
 TEST_SUITE("fetch.open_api_source") {
   TEST_CASE("every HTTP 200 answer goes to the archive sink before parsing, an unparsable one "
-            "too; error statuses do not") {
+            "too, error statuses do not") {
     Harness h({http(200, k_html), http(200, k_rows), http(401, k_not_approved)}, 1'000'000, 0.0);
     RecordingSink sink;
     h.source->set_answer_sink(&sink);

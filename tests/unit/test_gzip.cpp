@@ -48,7 +48,7 @@ TEST_SUITE("util.gzip") {
                          core::Error);
   }
 
-  TEST_CASE("bytes gzipped in memory read back from the file byte for byte; a cut file is "
+  TEST_CASE("bytes gzipped in memory read back from the file byte for byte, a cut file is "
             "refused") {
     test::TempDir dir;
     std::string content;

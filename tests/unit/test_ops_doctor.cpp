@@ -57,7 +57,7 @@ TEST_SUITE("ops.doctor") {
     CHECK(ops::check_holidays(cal, core::Date(2027, 10, 15)).mark == Mark::ok);
   }
 
-  TEST_CASE("an unapproved endpoint is a ✗ naming it and the approval step; the others are "
+  TEST_CASE("an unapproved endpoint is a ✗ naming it and the approval step, the others are "
             "still called once each") {
     test::FakeMarketSource source(3);
     source.publish_until(k_session);
