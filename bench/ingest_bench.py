@@ -14,6 +14,10 @@ with krxbatch and with the Python reference (bench/python/krx_ref.py), plus the 
 the same responses fetched by curl over one keep-alive connection, from a fresh (cold) fake and
 again from the same, now warm, fake. Wall, CPU (user+sys) and peak RSS come from wait4() on
 the child. Prints one table per phase and writes every measurement as JSON (--json).
+
+--archive instead measures what the raw archive (docs/ARCHIVE.md) costs a backfill: pairs of
+manual_setup runs, one with the archive on (the default) and one with KRXBATCH_ARCHIVE_DIR=off,
+alternating which goes first, each against its own cold fake, and the archive's size.
 """
 
 import argparse
@@ -255,6 +259,57 @@ class Bench:
                        scale, python=a.scale_python)
 
 
+    def archive_run(self):
+        """Paired manual_setup runs, archive on and off, alternating order; the archive's size."""
+        a = self.args
+        t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
+        first = self.prev(latest, a.sessions - 1)
+        scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t0}
+        archive = self.work / "archive"
+        pairs = []
+        for rep in range(a.reps):
+            pair = {}
+            for mode in (("on", "off") if rep % 2 == 0 else ("off", "on")):
+                db = self.work / f"archive-{mode}.db"
+                copy_db(None, db)
+                shutil.rmtree(archive, ignore_errors=True)
+                fake = self.fake(scale)
+                env = job_env(fake.base)
+                env["KRXBATCH_ARCHIVE_DIR"] = str(archive) if mode == "on" else "off"
+                log = self.work / f"archive-{mode}-{rep}.log"
+                m = measure([str(self.krxbatch), "--db", str(db), "--now", t0, "manual_setup",
+                             "--yes", "--days", str(a.sessions), "--min-market-cap", "0"],
+                            env=env, stderr_path=log)
+                fake.stop()
+                if m["exit"] != 0:
+                    sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                    raise SystemExit(f"manual_setup (archive {mode}) exited {m['exit']} ({log})")
+                if mode == "on":
+                    files = [f for f in archive.rglob("*.json.gz")]
+                    m["archive_files"] = len(files)
+                    m["archive_bytes"] = sum(f.stat().st_size for f in files)
+                pair[mode] = m
+            pairs.append(pair)
+        self.results["archive"] = pairs
+        print(f"== archive on / off: manual_setup of {a.sessions} sessions, {a.reps} pairs "
+              f"(alternating order)")
+        print(f"   {'pair':<6}{'wall on':>9}{'wall off':>10}{'ratio':>8}{'CPU on':>9}{'CPU off':>9}"
+              f"{'ratio':>8}{'RSS on':>9}{'RSS off':>9}")
+        for i, p in enumerate(pairs):
+            on, off = p["on"], p["off"]
+            print(f"   {i + 1:<6}{on['wall']:>8.2f}s{off['wall']:>9.2f}s{on['wall'] / off['wall']:>8.3f}"
+                  f"{on['cpu']:>8.2f}s{off['cpu']:>8.2f}s{on['cpu'] / off['cpu']:>8.3f}"
+                  f"{on['rss_mb']:>7.1f}MB{off['rss_mb']:>7.1f}MB")
+        wall = statistics.median(p["on"]["wall"] / p["off"]["wall"] for p in pairs)
+        cpu = statistics.median(p["on"]["cpu"] / p["off"]["cpu"] for p in pairs)
+        best = min(p["on"]["wall"] for p in pairs) / min(p["off"]["wall"] for p in pairs)
+        on = pairs[-1]["on"]
+        print(f"   median ratio on/off: wall {wall:.3f}, CPU {cpu:.3f}; best walls {best:.3f}")
+        print(f"   archive: {on['archive_files']} files, {on['archive_bytes'] / 2**20:.1f} MiB "
+              f"for {a.sessions} sessions ({on['archive_bytes'] / a.sessions / 1024:.0f} KiB a "
+              f"session)\n")
+
+
 def last_summary(log):
     lines = [l for l in log.read_text(errors="replace").splitlines() if l.strip()]
     return lines[-1][-300:] if lines else ""
@@ -331,6 +386,8 @@ def main():
     p.add_argument("--scale-sessions", type=int, nargs="+", default=[100, 300, 1000])
     p.add_argument("--scale-issues", type=int, nargs="+", default=[500, 1350, 2700])
     p.add_argument("--scale-python", action="store_true", help="also the Python reference")
+    p.add_argument("--archive", action="store_true",
+                   help="instead: manual_setup with the raw archive on and off, paired")
     p.add_argument("--json", help="write every measurement here")
     p.add_argument("--workdir", default=None, help="where the databases go (default: $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -345,6 +402,8 @@ def main():
     try:
         if args.scaling:
             bench.scaling_run()
+        elif args.archive:
+            bench.archive_run()
         else:
             bench.main_run()
     finally:

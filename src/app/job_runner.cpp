@@ -174,6 +174,18 @@ std::optional<int> check_freshness(jobs::JobEnv env) {
   return behind;
 }
 
+void check_holiday_coverage(jobs::JobEnv env, std::string_view job) {
+  const auto now = env.clock.now_kst();
+  const std::string key = "holidays_ending";
+  store::AlertStore alerts(env.db);
+  if (const auto message = calendar::coverage_ends_soon(env.calendar, now.date(),
+                                                        calendar::k_holiday_warning_days)) {
+    alerts.raise(store::AlertSeverity::warn, job, key, *message, key, now);
+  } else {
+    alerts.resolve(key, now);
+  }
+}
+
 JobRunner::JobRunner(RunInputs inputs) : m_in(std::move(inputs)) {}
 
 int JobRunner::run_job(std::string_view job, const std::function<util::FileLock()>& take_lock,
@@ -238,7 +250,18 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
     } else if (exit_code == 0) {
       alerts.resolve(run_key, now);
     }
+    const std::string archive_key = "archive_failed";
+    if (!error && result.archive_failed) {
+      alerts.raise(store::AlertSeverity::warn, job, archive_key,
+                   "the raw archive did not keep every KRX answer: " + *result.archive_failed +
+                       "; check the free space and permissions of archive_dir (the sessions "
+                       "themselves were stored)",
+                   archive_key, now);
+    } else if (exit_code == 0) {
+      alerts.resolve(archive_key, now);
+    }
     (void)check_freshness({db, services.calendar(), services.clock()});
+    check_holiday_coverage({db, services.calendar(), services.clock()}, job);
   } catch (const std::exception& e) {
     alert_stored = !failure;
     spdlog::warn("{}: alerts not checked: {}", job, e.what());

@@ -278,4 +278,20 @@ core::Date Calendar::latest_published_session(const core::KstTime& now) const {
   }
 }
 
+std::optional<std::string> coverage_ends_soon(const Calendar& calendar, const core::Date& today,
+                                              int days) {
+  const auto end = calendar.last_day();
+  const auto left = (end - today).days();
+  if (left >= days) {
+    return std::nullopt;
+  }
+  const auto next = std::to_string(calendar.last_year() + 1);
+  return "the holiday files end on " + core::to_iso(end) +
+         (left >= 0 ? ", in " + std::to_string(left) + (left == 1 ? " day" : " days")
+                    : ", " + std::to_string(-left) + (left == -1 ? " day" : " days") + " ago") +
+         ": add holidays/" + next + ".txt (KRX's closed days of " + next +
+         ", announced in December; docs/CALENDAR.md) before then, or every job stops with exit 2 "
+         "on the first day past them";
+}
+
 } // namespace krxbatch::calendar

@@ -19,6 +19,9 @@ namespace krxbatch::cli {
 namespace {
 
 constexpr std::array k_commands = {
+    Command{"doctor", nullptr,
+            "first-run checklist: config, key, endpoints approved, holidays, disk, cron",
+            run_doctor},
     Command{"status", nullptr, "each job's mark, sessions behind, last run; alerts, KRX calls",
             run_status},
     Command{"alerts", nullptr, "list open (or all) alerts; --ack ID closes one", run_alerts},

@@ -2,6 +2,7 @@
 
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/notify_client.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/ops/backup.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
@@ -107,6 +108,13 @@ const util::PathPolicy& Context::path_policy() {
       }
     } catch (const core::Error&) { // NOLINT(bugprone-empty-catch)
     }
+    try {
+      if (const auto& archive = settings().archive_dir; !archive.empty()) {
+        policy.protect_directory(archive, "the archive directory (archive_dir)",
+                                 {std::string(fetch::k_archive_writer)});
+      }
+    } catch (const core::Error&) { // NOLINT(bugprone-empty-catch): reported by what reads them
+    }
     if (const auto spec = source_spec(); spec.starts_with("replay:") && spec.size() > 7) {
       policy.protect_directory(spec.substr(7), "the replay directory (--source)");
     }
@@ -135,24 +143,28 @@ store::Database& Context::database() {
   return *m_database;
 }
 
+void register_secrets(const ops::Settings& settings) {
+  for (const auto* secret :
+       {&settings.krx_auth_key, &settings.webhook_url, &settings.ping_start_url,
+        &settings.ping_success_url, &settings.ping_fail_url}) {
+    util::register_secret(*secret);
+  }
+  // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.
+  for (const auto* url :
+       {&settings.krx_api_base_url, &settings.webhook_url, &settings.ping_start_url,
+        &settings.ping_success_url, &settings.ping_fail_url}) {
+    for (const auto& credential : util::url_credentials(*url)) {
+      util::register_secret(credential);
+    }
+  }
+}
+
 const ops::Settings& Context::settings() {
   if (!m_settings) {
     const auto env = ops::process_env();
     const auto file = ops::find_config_file(m_options.config, db_path(), env);
     m_settings.emplace(ops::load_settings(file, db_path(), env));
-    for (const auto* secret :
-         {&m_settings->krx_auth_key, &m_settings->webhook_url, &m_settings->ping_start_url,
-          &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
-      util::register_secret(*secret);
-    }
-    // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.
-    for (const auto* url :
-         {&m_settings->krx_api_base_url, &m_settings->webhook_url, &m_settings->ping_start_url,
-          &m_settings->ping_success_url, &m_settings->ping_fail_url}) {
-      for (const auto& credential : util::url_credentials(*url)) {
-        util::register_secret(credential);
-      }
-    }
+    register_secrets(*m_settings);
   }
   return *m_settings;
 }

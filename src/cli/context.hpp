@@ -81,6 +81,10 @@ private:
   std::optional<app::TestHooks> m_test_hooks;
 };
 
+// Registers the secrets of `settings` (the KRX key, webhook and ping URLs, credentials in any
+// URL) for redaction.
+void register_secrets(const ops::Settings& settings);
+
 // Parses a command's arguments. Returns nullopt when --help was asked (the usage has been
 // printed to stdout). Throws core::Error (exit 2) with the command's name and a pointer to
 // --help on bad arguments.
@@ -120,5 +124,6 @@ int run_verify(Context& context, const Args& args);
 int run_prices(Context& context, const Args& args);
 int run_score(Context& context, const Args& args);
 int run_actions(Context& context, const Args& args);
+int run_doctor(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

@@ -1,6 +1,7 @@
 // `krxbatch daily_update` and `krxbatch manual_setup`: options, lock, source, confirmation,
 // progress; the work itself is in jobs/.
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/fetch/source_factory.hpp"
 #include "krxbatch/jobs/daily_update.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
@@ -51,8 +52,56 @@ util::FileLock take_ingest_lock(const Context& ctx, std::string_view job) {
                             "another ingestion run (daily_update or manual_setup)");
 }
 
+// The raw archive of this run's answers: only for the live source (a replay's answers are
+// archived already), and not when archive_dir is `off`. The policy's verdict on the directory
+// is a configuration error before anything is locked.
+bool archives(Context& ctx) {
+  return ctx.source_spec() == "krx" && !ctx.settings().archive_dir.empty();
+}
+
+void check_archive_dir(Context& ctx) {
+  if (archives(ctx)) {
+    const auto& s = ctx.settings();
+    ctx.path_policy().check_directory(s.archive_dir, s.origin("archive_dir"),
+                                      fetch::k_archive_writer);
+  }
+}
+
+std::unique_ptr<fetch::RawArchive> open_archive(Context& ctx) {
+  if (!archives(ctx)) {
+    return nullptr;
+  }
+  const auto& s = ctx.settings();
+  return std::make_unique<fetch::RawArchive>(s.archive_dir, ctx.path_policy(),
+                                             s.origin("archive_dir"));
+}
+
+// Waits for the archive's writes, reports those that failed to the run (JobResult), and applies
+// archive_days.
+void close_archive(Context& ctx, fetch::RawArchive* archive, jobs::JobResult& result) {
+  if (archive == nullptr) {
+    return;
+  }
+  archive->flush();
+  if (const auto failed = archive->failures(); failed > 0) {
+    result.archive_failed = std::to_string(failed) + " of " +
+                            std::to_string(failed + archive->written()) +
+                            " answers not written (first: " + archive->first_failure() + ")";
+  }
+  spdlog::debug("archive: {} answers written to {}", archive->written(), archive->dir().string());
+  if (const auto days = ctx.settings().archive_days; days > 0) {
+    const auto deleted = fetch::prune_archive(archive->dir(), ctx.path_policy(),
+                                              ctx.clock().now_kst().date(), static_cast<int>(days));
+    if (!deleted.empty()) {
+      spdlog::info("archive: {} files older than {} days deleted (archive_days)", deleted.size(),
+                   days);
+    }
+  }
+}
+
 std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variables_map& vm,
-                                                 jobs::DbCallBudget& budget) {
+                                                 jobs::DbCallBudget& budget,
+                                                 fetch::AnswerSink* archive) {
   const auto& config = ctx.settings();
   fetch::SourceSettings settings;
   settings.api.base_url = config.krx_api_base_url.empty() ? std::string(fetch::k_default_base_url)
@@ -66,6 +115,7 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
     settings.api.base_url_origin = it->second;
   }
   settings.retry_scale = retry_scale(vm);
+  settings.archive = archive;
   if (const auto timeout = ctx.test_hooks().http_timeout) {
     settings.http.total_timeout = *timeout;
     settings.http.connect_timeout =
@@ -153,6 +203,7 @@ int run_daily_update(Context& ctx, const Args& args) {
   }
   const auto limit = ctx.settings().krx_daily_limit;
   (void)retry_scale(*vm); // a bad value is a usage error before anything is locked
+  check_archive_dir(ctx);
 
   return run_job(
       ctx, store::k_job_daily_update, [&] { return take_ingest_lock(ctx, "daily_update"); },
@@ -162,8 +213,11 @@ int run_daily_update(Context& ctx, const Args& args) {
         settings.markets = store::MetaStore(env.db).markets();
         settings.daily_call_limit = limit;
         jobs::DbCallBudget budget(env.db, env.clock, limit);
-        const auto source = make_source(ctx, *vm, budget);
-        return jobs::run_daily_update(env, *source, budget, settings, o);
+        const auto archive = open_archive(ctx);
+        const auto source = make_source(ctx, *vm, budget, archive.get());
+        auto result = jobs::run_daily_update(env, *source, budget, settings, o);
+        close_archive(ctx, archive.get(), result);
+        return result;
       });
 }
 
@@ -202,6 +256,7 @@ int run_manual_setup(Context& ctx, const Args& args) {
   }
   const auto limit = ctx.settings().krx_daily_limit;
   (void)retry_scale(*vm);
+  check_archive_dir(ctx);
 
   o.confirm = [yes](const std::string& plan) {
     std::cout << plan << std::flush;
@@ -225,8 +280,11 @@ int run_manual_setup(Context& ctx, const Args& args) {
           settings.markets.push_back(market::Market::konex);
         }
         jobs::DbCallBudget budget(env.db, env.clock, limit);
-        const auto source = make_source(ctx, *vm, budget);
-        return jobs::run_manual_setup(env, *source, budget, settings, o);
+        const auto archive = open_archive(ctx);
+        const auto source = make_source(ctx, *vm, budget, archive.get());
+        auto result = jobs::run_manual_setup(env, *source, budget, settings, o);
+        close_archive(ctx, archive.get(), result);
+        return result;
       });
 }
 

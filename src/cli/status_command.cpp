@@ -24,6 +24,7 @@ int run_status(Context& ctx, const Args& args) {
   }
   ops::StatusOptions options;
   options.krx_daily_limit = ctx.settings().krx_daily_limit;
+  options.archive_dir = ctx.settings().archive_dir;
   options.running = [&ctx](std::string_view job) {
     return util::FileLock::is_held(ctx.lock_path(job));
   };

@@ -1,4 +1,5 @@
 // `krxbatch verify`: is the database sound and consistent with itself?
+#include "krxbatch/core/error.hpp"
 #include "krxbatch/ops/backup.hpp"
 #include "krxbatch/ops/verify.hpp"
 #include "krxbatch/util/log.hpp"
@@ -18,12 +19,18 @@ namespace krxbatch::cli {
 
 int run_verify(Context& ctx, const Args& args) {
   po::options_description opts("Options");
+  opts.add_options()("reparse", po::bool_switch(),
+                     "also parse every session of the raw archive (archive_dir) again and "
+                     "compare it with the stored rows")(
+      "archive", po::value<std::string>(),
+      "with --reparse: the archive to read (default: archive_dir)");
   const auto vm = parse_command_args(
       args,
-      "krxbatch verify [--json]\n\n"
+      "krxbatch verify [--reparse [--archive DIR]] [--json]\n\n"
       "Checks: integrity (PRAGMA integrity_check, foreign_key_check), missing_market,\n"
-      "row_count, ohlc, market_cap, not_a_session, mark_gap, job_state; see README. Each\n"
-      "finding is ERROR, WARN or INFO. Exit 1 when there is an ERROR, else 0.",
+      "row_count, ohlc, market_cap, not_a_session, mark_gap, job_state, adjustments,\n"
+      "leftover, holidays, and with --reparse the archive against the rows; see README.\n"
+      "Each finding is ERROR, WARN or INFO. Exit 1 when there is an ERROR, else 0.",
       opts);
   if (!vm) {
     return 0;
@@ -43,7 +50,38 @@ int run_verify(Context& ctx, const Args& args) {
                          ? std::filesystem::path(metrics).parent_path()
                          : std::filesystem::path("."));
     }
-    const auto report = ops::verify_database(db, calendar, dirs);
+    const auto& archive_dir = ctx.settings().archive_dir;
+    ops::VerifyOptions options;
+    options.today = ctx.clock().now_kst().date();
+    if ((*vm)["reparse"].as<bool>()) {
+      if (vm->count("archive") != 0U) {
+        options.reparse_archive = (*vm)["archive"].as<std::string>();
+      } else if (!archive_dir.empty()) {
+        options.reparse_archive = archive_dir;
+      } else {
+        throw core::usage_error("verify --reparse: archive_dir is off; give the archive with "
+                                "--archive DIR");
+      }
+      std::error_code ec;
+      if (!std::filesystem::is_directory(*options.reparse_archive, ec)) {
+        throw core::usage_error("verify --reparse: " + options.reparse_archive->string() +
+                                " is not a directory; give the archive with --archive DIR");
+      }
+    } else if (vm->count("archive") != 0U) {
+      throw core::usage_error("verify: --archive goes with --reparse");
+    }
+    // An interrupted archive write leaves its temporary file in a year folder.
+    if (!archive_dir.empty()) {
+      std::error_code ec;
+      for (std::filesystem::directory_iterator it(archive_dir, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        std::error_code type_ec;
+        if (it->is_directory(type_ec)) {
+          dirs.push_back(it->path());
+        }
+      }
+    }
+    const auto report = ops::verify_database(db, calendar, dirs, options);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (ctx.json()) {

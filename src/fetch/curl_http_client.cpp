@@ -314,4 +314,16 @@ TransportError detail::classify_curl_error(CURLcode code, long os_errno) {
   }
 }
 
+CaStore default_ca_store() {
+  CaStore store;
+  if (const auto* info = curl_version_info(CURLVERSION_NOW); info != nullptr) {
+    // The fields exist from CURLVERSION_NINTH (libcurl 7.70) on.
+    if (info->age >= CURLVERSION_NINTH) {
+      store.file = info->cainfo != nullptr ? info->cainfo : "";
+      store.dir = info->capath != nullptr ? info->capath : "";
+    }
+  }
+  return store;
+}
+
 } // namespace krxbatch::fetch

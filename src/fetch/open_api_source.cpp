@@ -1,6 +1,7 @@
 #include "krxbatch/fetch/open_api_source.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/util/log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@ struct AttemptFailure {
   FailureKind kind;
   std::string detail; // "HTTP 500 '...'", "timeout (...)": what happened, for the message
   bool final = false; // true when retrying cannot change the answer
+  bool tls = false;   // the TLS handshake or the certificate check failed
 };
 
 std::string attempts_text(int n) {
@@ -164,7 +166,8 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
     if (!response.ok()) {
       const auto& f = response.failure();
       failed = AttemptFailure{classify_transport(f.kind),
-                              std::string(fetch::describe(f.kind)) + " (" + f.message + ")"};
+                              std::string(fetch::describe(f.kind)) + " (" + f.message + ")", false,
+                              f.kind == TransportError::tls};
     } else {
       auto& r = response.value();
       // A server may echo the key (an error page quoting the request): take it out of the
@@ -173,6 +176,9 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
       r.body = util::redact(std::move(r.body));
       r.content_type = util::redact(std::move(r.content_type));
       spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));
+      if (m_sink != nullptr && r.status == 200) {
+        m_sink->keep(endpoint, day, r.body);
+      }
       if (const auto kind = classify_status(r.status, r.body)) {
         failed = AttemptFailure{*kind, status_detail(r)};
       } else {
@@ -202,7 +208,7 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
     if (!wait) {
       return Failure{failed->kind,
                      util::redact(what + ": " + failed->detail + " (" + attempts_text(attempt) +
-                                  "); " + advice(failed->kind, endpoint))};
+                                  "); " + advice(failed->kind, endpoint, failed->tls))};
     }
     last_failure = util::redact(std::move(failed->detail));
     spdlog::warn("{}: {} (attempt {} of {}); retrying in {:.3g} s", what, last_failure, attempt,
@@ -211,7 +217,14 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
   }
 }
 
-std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint) const {
+std::string OpenApiSource::advice(FailureKind kind, Endpoint endpoint, bool tls) const {
+  if (tls) {
+    return "the TLS connection to " + util::without_url_credentials(m_base_url) +
+           " failed; the usual cause is a missing CA store: the package ca-certificates, which "
+           "libcurl only recommends, is absent from minimal Debian images (install it: `apt-get "
+           "install ca-certificates`; `krxbatch doctor` checks it), else a wrong system clock or "
+           "a proxy that intercepts TLS; the next run retries the day";
+  }
   switch (kind) {
   case FailureKind::unauthorized:
     return "KRX refused the key: check " + m_auth_key_origin +

@@ -1,6 +1,7 @@
 #include "krxbatch/fetch/replay_source.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/market/parser.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,12 +20,23 @@ ReplaySource::ReplaySource(std::filesystem::path dir) : m_dir(std::move(dir)) {
   if (!std::filesystem::is_directory(m_dir, ec)) {
     throw core::usage_error("--source replay:" + m_dir.string() +
                             ": not a directory; give the folder of saved answers "
-                            "({api_id}_{YYYYMMDD}.json files)");
+                            "({api_id}_{YYYYMMDD}.json[.gz] files, or an archive_dir)");
   }
 }
 
 std::filesystem::path ReplaySource::file_for(Endpoint endpoint, const core::Date& day) const {
-  return m_dir / (std::string(api_id(endpoint)) + "_" + core::to_basdd(day) + ".json");
+  const auto stem = answer_stem(endpoint, day);
+  const auto year = m_dir / std::to_string(static_cast<int>(day.year()));
+  const std::filesystem::path plain = m_dir / (stem + ".json");
+  for (const auto& candidate :
+       {plain, m_dir / (stem + ".json.gz"), year / (stem + ".json.gz"), year / (stem + ".json")}) {
+    std::error_code ec;
+    if (std::filesystem::symlink_status(candidate, ec).type() !=
+        std::filesystem::file_type::not_found) {
+      return candidate;
+    }
+  }
+  return plain;
 }
 
 std::string ReplaySource::describe() const {
@@ -67,13 +79,11 @@ ReplaySource::replay(Endpoint endpoint, const core::Date& day,
   if (status.type() != std::filesystem::file_type::regular) {
     return unreadable("not a regular file");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return unreadable(std::strerror(errno));
-  }
-  const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) {
-    return unreadable("read error");
+  std::string body;
+  try {
+    body = read_answer(path);
+  } catch (const core::Error& e) {
+    return unreadable(e.what());
   }
   auto rows = parse(body);
   if (!rows.ok()) {

@@ -16,10 +16,12 @@ std::unique_ptr<MarketSource> make_market_source(std::string_view spec, SourceSe
     if (!std::isfinite(settings.retry_scale) || settings.retry_scale < 0) {
       throw core::usage_error("the retry scale must be a number >= 0 (1 in production)");
     }
-    return std::make_unique<OpenApiSource>(
+    auto source = std::make_unique<OpenApiSource>(
         std::move(settings.api),
         std::make_unique<BackgroundHttpClient>(std::make_unique<CurlHttpClient>(settings.http)),
         budget, RetryPolicy(settings.retry_scale));
+    source->set_answer_sink(settings.archive);
+    return source;
   }
   if (spec.substr(0, k_replay.size()) == k_replay) {
     const auto dir = spec.substr(k_replay.size());

@@ -144,6 +144,10 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.log_max_bytes = byte_size(value, o);
   } else if (key == "log_files") {
     s.log_files = positive(value, o, 10'000, "a number of files");
+  } else if (key == "archive_dir") {
+    s.archive_dir = value;
+  } else if (key == "archive_days") {
+    s.archive_days = positive(value, o, 100'000, "a number of days");
   }
 }
 
@@ -202,6 +206,12 @@ const std::vector<SettingKey>& setting_keys() {
       {"log_max_size", "KRXBATCH_LOG_MAX_SIZE",
        "size of one log file before it rotates: bytes, or with K, M or G (default 100M)"},
       {"log_files", "KRXBATCH_LOG_FILES", "log files kept per job (default 30)"},
+      {"archive_dir", "KRXBATCH_ARCHIVE_DIR",
+       "where every KRX answer is kept gzipped, archive_dir/YYYY/{api_id}_{YYYYMMDD}.json.gz "
+       "(default archive/ next to the database; off: no archive)"},
+      {"archive_days", "KRXBATCH_ARCHIVE_DAYS",
+       "archived answers of sessions older than this many days are deleted (default: all "
+       "kept)"},
   };
   return keys;
 }
@@ -300,13 +310,14 @@ find_config_file(const std::optional<std::string>& explicit_file,
 }
 
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const std::filesystem::path& db_path, const EnvLookup& env) {
+                       const std::filesystem::path& db_path, const EnvLookup& env,
+                       bool check_mode) {
   Settings s;
   if (file) {
     s.config_file = *file;
     const auto entries = parse_config(read_file(*file), file->string());
     for (const auto& e : entries) {
-      if (e.key == k_auth_key && !e.value.empty()) {
+      if (check_mode && e.key == k_auth_key && !e.value.empty()) {
         struct stat st {};
         if (::stat(file->c_str(), &st) != 0) {
           throw core::usage_error(file->string() + ": cannot read its permissions (" +
@@ -328,6 +339,11 @@ Settings load_settings(const std::optional<std::filesystem::path>& file,
   }
   if (s.log_dir.empty()) {
     s.log_dir = db_path.parent_path() / "logs";
+  }
+  if (s.archive_dir == "off") {
+    s.archive_dir.clear();
+  } else if (s.archive_dir.empty()) {
+    s.archive_dir = db_path.parent_path() / "archive";
   }
   return s;
 }

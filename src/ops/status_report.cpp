@@ -154,6 +154,10 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
   r.adjustments = store::AdjustmentStore(db).list(r.quality_since, r.latest_published_session);
 
   r.krx_calls_today = store::ApiCallStore(db).calls_on(r.kst_today);
+  if (!options.archive_dir.empty()) {
+    r.archive_dir = options.archive_dir;
+    r.archive = fetch::archive_usage(options.archive_dir);
+  }
   return r;
 }
 
@@ -248,6 +252,19 @@ std::string status_json(const StatusReport& r) {
   j["price_adjustments"] = ordered_json{{"since", core::to_iso(r.quality_since)},
                                         {"count", r.adjustments.size()},
                                         {"events", std::move(adjustments)}};
+  if (r.archive_dir) {
+    const auto date_or_null = [](const std::optional<core::Date>& d) {
+      return d ? ordered_json(core::to_iso(*d)) : ordered_json(nullptr);
+    };
+    j["archive"] = ordered_json{{"dir", r.archive_dir->string()},
+                                {"files", r.archive.files},
+                                {"bytes", r.archive.bytes},
+                                {"sessions", r.archive.sessions},
+                                {"first", date_or_null(r.archive.first)},
+                                {"last", date_or_null(r.archive.last)}};
+  } else {
+    j["archive"] = nullptr;
+  }
   return j.dump(2);
 }
 
@@ -315,6 +332,18 @@ std::string status_table(const StatusReport& r) {
   }
   out << "\nKRX calls " << r.krx_calls_today << " of " << r.krx_daily_limit << " used today ("
       << core::to_iso(r.kst_today) << " KST)\n";
+  if (r.archive_dir) {
+    const auto& a = r.archive;
+    out << "archive   " << r.archive_dir->string() << ": " << a.files << " answer(s) of "
+        << a.sessions << " session(s)";
+    if (a.first && a.last) {
+      out << " (" << core::to_iso(*a.first) << " to " << core::to_iso(*a.last) << ")";
+    }
+    out << ", " << std::fixed << std::setprecision(1)
+        << static_cast<double>(a.bytes) / (1024.0 * 1024.0) << " MiB\n";
+  } else {
+    out << "archive   off (archive_dir = off)\n";
+  }
   return out.str();
 }
 

@@ -2,6 +2,7 @@
 
 #include "krxbatch/analysis/adjustment.hpp"
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/ops/reparse.hpp"
 #include "krxbatch/ops/universe.hpp"
 #include "krxbatch/store/db_file.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -334,7 +335,8 @@ std::vector<Finding> check_adjustments(std::span<const store::StoredAdjustment> 
 }
 
 VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
-                             std::span<const std::filesystem::path> leftover_dirs) {
+                             std::span<const std::filesystem::path> leftover_dirs,
+                             const VerifyOptions& options) {
   std::vector<Finding> all;
   const auto add = [&](std::vector<Finding> more) {
     all.insert(all.end(), std::make_move_iterator(more.begin()),
@@ -411,6 +413,35 @@ VerifyReport verify_database(store::Database& db, const calendar::Calendar& cale
     add(check_adjustments(events, found));
   });
   add(check_leftovers(leftover_dirs));
+  if (options.today) {
+    if (const auto message = calendar::coverage_ends_soon(calendar, *options.today,
+                                                          calendar::k_holiday_warning_days)) {
+      all.push_back({Level::warn, "holidays", *message});
+    }
+  }
+  if (options.reparse_archive) {
+    attempt("reparse", [&] {
+      const auto r = reparse_archive(db, *options.reparse_archive);
+      for (const auto& line : r.differences) {
+        all.push_back({Level::error, "reparse", line});
+      }
+      if (r.more > 0) {
+        all.push_back(
+            {Level::error, "reparse", "and " + std::to_string(r.more) + " more difference(s)"});
+      }
+      std::string summary =
+          std::to_string(r.sessions) + " archived session(s) in " +
+          options.reparse_archive->string() + " parsed again: " +
+          (r.sessions_differing == 0 ? std::string("all as stored")
+                                     : std::to_string(r.sessions_differing) + " differ from the "
+                                                                              "database");
+      if (r.stored_not_archived > 0) {
+        summary += "; " + std::to_string(r.stored_not_archived) +
+                   " stored session(s) have no archived answer";
+      }
+      all.push_back({Level::info, "reparse", summary});
+    });
+  }
   attempt("summary", [&] {
     const auto s = store::summarize(db);
     all.push_back({Level::info, "summary",

@@ -38,6 +38,21 @@ void write_all(int fd, std::string_view text, const std::filesystem::path& path)
   }
 }
 
+void sync_file_system(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw core::failure(path.string() + ": cannot open to flush its file system (" +
+                        std::strerror(errno) + ")");
+  }
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    throw core::failure(path.string() + ": flushing its file system failed (" + std::strerror(err) +
+                        "); check the disk");
+  }
+}
+
 void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to) {
   sync_path(from);
   if (::rename(from.c_str(), to.c_str()) != 0) {

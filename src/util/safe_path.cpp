@@ -353,8 +353,13 @@ TempFile& TempFile::operator=(TempFile&& other) noexcept {
   return *this;
 }
 
-void TempFile::commit(const fs::path& target) {
-  rename_durably(m_path, target);
+void TempFile::commit(const fs::path& target, bool durable) {
+  if (durable) {
+    rename_durably(m_path, target);
+  } else if (::rename(m_path.c_str(), target.c_str()) != 0) {
+    throw core::failure("cannot rename " + m_path.string() + " to " + target.string() + " (" +
+                        std::strerror(errno) + ")");
+  }
   m_path.clear();
   m_lock = UniqueFd();
 }

@@ -193,6 +193,38 @@ TEST_SUITE("app.job_runner") {
     CHECK(f.open_alerts().empty());
   }
 
+  TEST_CASE("holidays_ending (WARN): raised by a run within 30 days of the holiday files' end, "
+            "resolved by a run with more ahead") {
+    Fixture f;
+    f.services.fixed.set(test::kst(2027, 12, 10, 8, 40)); // the files end on 2027-12-31
+    CHECK(f.run(k_hourly, [] { return ok_result(k_hourly); }) == 0);
+    auto alerts = f.open_alerts();
+    REQUIRE(count_rule(alerts, "holidays_ending") == 1);
+    const auto it = std::find_if(alerts.begin(), alerts.end(),
+                                 [](const store::Alert& a) { return a.rule == "holidays_ending"; });
+    CHECK(it->severity == store::AlertSeverity::warn);
+    CHECK(it->message.find("holidays/2028.txt") != std::string::npos);
+
+    f.services.fixed.set(test::kst(2027, 11, 10, 8, 40));
+    CHECK(f.run(k_hourly, [] { return ok_result(k_hourly); }) == 0);
+    CHECK(count_rule(f.open_alerts(), "holidays_ending") == 0);
+  }
+
+  TEST_CASE("archive_failed (WARN): raised when the job reports answers the archive could not "
+            "keep, resolved by a clean run") {
+    Fixture f;
+    CHECK(f.run(k_daily, [] {
+      auto r = ok_result(k_daily);
+      r.archive_failed = "1 of 4 answers not written (first: No space left on device)";
+      return r;
+    }) == 0);
+    auto alerts = f.open_alerts();
+    REQUIRE(count_rule(alerts, "archive_failed") == 1);
+    CHECK(alerts[0].message.find("No space left on device") != std::string::npos);
+    CHECK(f.run(k_daily, [] { return ok_result(k_daily); }) == 0);
+    CHECK(count_rule(f.open_alerts(), "archive_failed") == 0);
+  }
+
   TEST_CASE("a holiday block does not count against freshness") {
     Fixture f;
     // Chuseok 2024: Monday 09-16 to Wednesday 09-18 closed; on Friday 09-20 at 08:40 the

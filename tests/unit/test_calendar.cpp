@@ -236,4 +236,16 @@ TEST_SUITE("calendar") {
     CHECK_THROWS_WITH_AS(cal.next_business_day(Date(2024, 12, 30)),
                          doctest::Contains("holidays/2025.txt"), core::Error);
   }
+
+  TEST_CASE("coverage_ends_soon: silent while the files reach further, then says when they end "
+            "and which file to add") {
+    const auto& cal = real_calendar(); // files up to 2027
+    CHECK_FALSE(calendar::coverage_ends_soon(cal, Date(2027, 12, 1), 30));
+    const auto soon = calendar::coverage_ends_soon(cal, Date(2027, 12, 2), 30);
+    REQUIRE(soon);
+    CHECK(soon->find("2027-12-31, in 29 days") != std::string::npos);
+    CHECK(soon->find("holidays/2028.txt") != std::string::npos);
+    CHECK(calendar::coverage_ends_soon(cal, Date(2027, 11, 1), 61));
+    CHECK(cal.last_day() == Date(2027, 12, 31));
+  }
 }

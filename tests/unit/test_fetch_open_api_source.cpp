@@ -1,5 +1,6 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/fetch/open_api_source.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/util/log.hpp"
 
 #include "support.hpp"
@@ -410,5 +411,59 @@ TEST_SUITE("fetch.open_api_source.prefetch") {
     CHECK(kosdaq.failure().kind == FailureKind::quota_exhausted);
     CHECK(contains(kosdaq.failure().message, "not called"));
     CHECK(h.http->urls.size() == 1);
+  }
+}
+
+namespace {
+
+// Records what the source hands to the archive.
+class RecordingSink final : public fetch::AnswerSink {
+public:
+  void keep(Endpoint endpoint, const core::Date& day, std::string_view body) override {
+    kept.push_back({endpoint, day, std::string(body)});
+  }
+  struct Kept {
+    Endpoint endpoint;
+    core::Date day;
+    std::string body;
+  };
+  std::vector<Kept> kept;
+};
+
+} // namespace
+
+TEST_SUITE("fetch.open_api_source") {
+  TEST_CASE("every HTTP 200 answer goes to the archive sink before parsing, an unparsable one "
+            "too, error statuses do not") {
+    Harness h({http(200, k_html), http(200, k_rows), http(401, k_not_approved)}, 1'000'000, 0.0);
+    RecordingSink sink;
+    h.source->set_answer_sink(&sink);
+    REQUIRE(h.kospi().ok()); // the HTML answer is retried, then the rows come
+    REQUIRE(sink.kept.size() == 2);
+    CHECK(sink.kept[0].body == k_html);
+    CHECK(sink.kept[1].body == k_rows);
+    CHECK(sink.kept[1].endpoint == Endpoint::kospi_stocks);
+    CHECK(sink.kept[1].day == k_day);
+    CHECK_FALSE(h.kospi().ok()); // 401: not kept
+    CHECK(sink.kept.size() == 2);
+  }
+
+  TEST_CASE("an answer echoing the key reaches the archive without it") {
+    Harness h({http(200, R"({"OutBlock_1":[],"echo":")" + k_key + R"("})")});
+    RecordingSink sink;
+    h.source->set_answer_sink(&sink);
+    (void)h.kospi();
+    REQUIRE(sink.kept.size() == 1);
+    CHECK_FALSE(contains(sink.kept[0].body, k_key));
+  }
+
+  TEST_CASE("a TLS failure names the missing CA store and how to install it") {
+    Harness h({transport(TransportError::tls, "SSL certificate problem: unable to get local "
+                                              "issuer certificate")},
+              1'000'000, 0.0);
+    const auto r = h.kospi();
+    REQUIRE_FALSE(r.ok());
+    CHECK(contains(r.failure().message, "ca-certificates"));
+    CHECK(contains(r.failure().message, "apt-get install ca-certificates"));
   }
 }

@@ -48,6 +48,26 @@ TEST_SUITE("util.gzip") {
                          core::Error);
   }
 
+  TEST_CASE("bytes gzipped in memory read back from the file byte for byte, a cut file is "
+            "refused") {
+    test::TempDir dir;
+    std::string content;
+    for (int i = 0; i < 20000; ++i) {
+      content += R"({"ISU_CD":")" + std::to_string(i) + R"(","TDD_CLSPRC":"76600"},)";
+    }
+    const auto packed = util::gzip_bytes(content, 1);
+    CHECK(packed.size() < content.size() / 4);
+    dir.write("a.json.gz", packed);
+    CHECK(util::read_gzip_file(dir / "a.json.gz") == content);
+    // What gunzip_file (and `gzip -d`) make of it is the same.
+    util::gunzip_file(dir / "a.json.gz", dir / "a.json");
+    CHECK(slurp(dir / "a.json") == content);
+    dir.write("cut.json.gz", packed.substr(0, packed.size() - 10));
+    CHECK_THROWS_AS((void)util::read_gzip_file(dir / "cut.json.gz"), core::Error);
+    CHECK_THROWS_WITH_AS((void)util::read_gzip_file(dir / "a.json"),
+                         doctest::Contains("not a gzip file"), core::Error);
+  }
+
   TEST_CASE("rename_durably replaces the target atomically") {
     test::TempDir dir;
     dir.write("target", "old");

@@ -183,6 +183,32 @@ TEST_SUITE("ops.config") {
       CHECK(!k.env.empty());
       CHECK(!k.meaning.empty());
     }
-    CHECK(ops::setting_keys().size() == 12);
+    CHECK(ops::setting_keys().size() == 14);
+  }
+
+  TEST_CASE("archive_dir defaults to archive/ next to the database, `off` turns it off, and "
+            "archive_days is a whole number of days") {
+    const test::TempDir dir;
+    const auto db = dir / "data" / "k.db";
+    CHECK(ops::load_settings(std::nullopt, db, env_of({})).archive_dir == dir / "data" / "archive");
+    CHECK(ops::load_settings(std::nullopt, db, env_of({})).archive_days == 0);
+    CHECK(ops::load_settings(std::nullopt, db, env_of({{"KRXBATCH_ARCHIVE_DIR", "off"}}))
+              .archive_dir.empty());
+    const auto file = dir.write("k.conf", "archive_dir = /srv/raw\narchive_days = 400\n");
+    const auto s = ops::load_settings(file, db, env_of({}));
+    CHECK(s.archive_dir == "/srv/raw");
+    CHECK(s.archive_days == 400);
+    const auto bad = dir.write("b.conf", "archive_days = forever\n");
+    CHECK(error_of([&] {
+            ops::load_settings(bad, db, env_of({}));
+          }).starts_with(bad.string() + ":1: archive_days: 'forever' is not a number of days"));
+  }
+
+  TEST_CASE("with check_mode off a key file others can read is loaded (doctor reports it)") {
+    const test::TempDir dir;
+    const auto file = dir.write("k.conf", "krx_auth_key = abc\n");
+    std::filesystem::permissions(file, std::filesystem::perms(0644));
+    CHECK_FALSE(error_of([&] { ops::load_settings(file, dir / "k.db", env_of({})); }).empty());
+    CHECK(ops::load_settings(file, dir / "k.db", env_of({}), false).krx_auth_key == "abc");
   }
 }

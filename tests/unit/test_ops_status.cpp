@@ -116,9 +116,10 @@ TEST_SUITE("ops.status") {
   TEST_CASE("the JSON has its documented fields in a stable order") {
     Prepared p;
     const auto j = nlohmann::ordered_json::parse(ops::status_json(p.report()));
-    CHECK(keys(j) == std::vector<std::string>{
-                         "database", "schema_version", "now", "latest_published_session", "jobs",
-                         "analysis", "alerts", "data_quality", "krx_calls", "price_adjustments"});
+    CHECK(keys(j) == std::vector<std::string>{"database", "schema_version", "now",
+                                              "latest_published_session", "jobs", "analysis",
+                                              "alerts", "data_quality", "krx_calls",
+                                              "price_adjustments", "archive"});
     const auto& daily = j["jobs"][1];
     CHECK(keys(daily) == std::vector<std::string>{"job", "last_success_date", "state",
                                                   "sessions_behind", "last_success_unix", "running",

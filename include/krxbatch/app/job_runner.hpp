@@ -17,6 +17,9 @@
 //     - `krx_auth` (CRITICAL): raised when the job reports that KRX refused the key
 //       (JobResult::key_refused); the day ingestor resolves it when a session commits;
 //     - `sessions_behind` (CRITICAL): check_freshness() after every run, whatever its outcome;
+//     - `holidays_ending` (WARN): check_holiday_coverage() after every run, whatever its outcome;
+//     - `archive_failed` (WARN): raised when the job reports answers the raw archive could not
+//       keep (JobResult::archive_failed); resolved by a run that exits 0 without;
 //  5. releases the lock; posts every alert the run added to the webhook (when an alert could
 //     not be stored, its text goes to the webhook instead); writes the metrics textfile and
 //     appends to the metrics log; sends the success ping (exit 0) or the fail ping.
@@ -110,5 +113,10 @@ inline constexpr int k_sessions_behind_critical = 2;
 // days, a holiday block (Seollal, Chuseok) never raises it. Does nothing while daily_update has
 // no mark. Returns the number of sessions behind, when there is a mark. Throws core::Error.
 std::optional<int> check_freshness(jobs::JobEnv env);
+
+// Raises (or refreshes) the WARN `holidays_ending` alert when the holiday files end within
+// calendar::k_holiday_warning_days of the clock's today (calendar::coverage_ends_soon), and
+// resolves it otherwise; `job` is the run that checked. Throws core::Error.
+void check_holiday_coverage(jobs::JobEnv env, std::string_view job);
 
 } // namespace krxbatch::app

@@ -45,6 +45,10 @@ public:
 
   int first_year() const { return m_first_year; }
   int last_year() const { return m_last_year; }
+  // 31 December of last_year(): the last day the holiday files cover.
+  core::Date last_day() const {
+    return core::Date(static_cast<unsigned short>(m_last_year), 12, 31);
+  }
   bool covers(const core::Date& date) const;
 
   // All of the following throw core::Error (exit 2) when a date they would need to look at
@@ -104,5 +108,16 @@ private:
   std::map<core::Date, std::string> m_holidays;   // closed weekdays with names
   std::map<core::Date, SpecialSession> m_special; // special session hours
 };
+
+// The jobs' `holidays_ending` alert and `verify` warn when the holiday files end within this many
+// days; `doctor` fails its check within twice as many (the time to get next year's file in).
+inline constexpr int k_holiday_warning_days = 30;
+inline constexpr int k_holiday_doctor_days = 60;
+
+// The rule behind the `holidays_ending` alert, `verify` and `doctor`: when the holiday files end
+// less than `days` days after `today` (or already have), what to tell the operator (when they
+// end, and which file to add); nullopt while they reach further.
+std::optional<std::string> coverage_ends_soon(const Calendar& calendar, const core::Date& today,
+                                              int days);
 
 } // namespace krxbatch::calendar

@@ -26,6 +26,15 @@
 
 namespace krxbatch::fetch {
 
+// Where libcurl looks for the CA certificates it verifies TLS with by default: its built-in
+// CURLOPT_CAINFO file and CURLOPT_CAPATH directory (either may be empty). On Debian both come
+// from the package ca-certificates (/etc/ssl/certs/ca-certificates.crt, /etc/ssl/certs).
+struct CaStore {
+  std::string file;
+  std::string dir;
+};
+CaStore default_ca_store();
+
 struct CurlOptions {
   std::chrono::milliseconds connect_timeout{10'000}; // to establish TCP (+TLS)
   std::chrono::milliseconds total_timeout{60'000};   // for a whole request, body included

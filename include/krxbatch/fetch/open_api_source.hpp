@@ -14,7 +14,10 @@
 // echoes it). Failure messages name the endpoint, the day, the HTTP status or transport error,
 // the number of attempts and what the operator should do.
 //
-// Not thread-safe: one source per thread. `budget` must outlive the source.
+// Every answer with HTTP 200 goes to the AnswerSink, when one is set (the raw archive,
+// raw_archive.hpp), after the redaction and before the parser.
+//
+// Not thread-safe: one source per thread. `budget` and the sink must outlive the source.
 #pragma once
 
 #include "krxbatch/fetch/http_client.hpp"
@@ -28,6 +31,8 @@
 #include <string>
 
 namespace krxbatch::fetch {
+
+class AnswerSink;
 
 inline constexpr std::string_view k_default_base_url = "https://data-dbg.krx.co.kr";
 
@@ -64,13 +69,17 @@ public:
   // The URL of one call (it carries no secret).
   std::string url(Endpoint endpoint, const core::Date& day) const;
 
+  // Where every HTTP 200 answer goes before it is parsed (nullptr: nowhere).
+  void set_answer_sink(AnswerSink* sink) { m_sink = sink; }
+
 private:
   template <typename Row>
   FetchResult<std::vector<Row>>
   fetch(Endpoint endpoint, const core::Date& day,
         market::ParseResult<std::vector<Row>> (*parse)(std::string_view));
-  // What the operator should do about a final failure of `kind`.
-  std::string advice(FailureKind kind, Endpoint endpoint) const;
+  // What the operator should do about a final failure of `kind` (`tls`: the transport failure
+  // was the TLS handshake or the certificate check).
+  std::string advice(FailureKind kind, Endpoint endpoint, bool tls) const;
 
   std::string m_base_url; // without a trailing '/'
   std::string m_base_url_origin;
@@ -81,6 +90,7 @@ private:
   RetryPolicy m_retry;
   Sleeper m_sleep;
   std::set<std::string> m_prepaid; // URLs prefetched and counted, not yet called for
+  AnswerSink* m_sink = nullptr;
 };
 
 } // namespace krxbatch::fetch

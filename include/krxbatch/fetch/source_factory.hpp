@@ -4,6 +4,7 @@
 #include "krxbatch/fetch/curl_http_client.hpp"
 #include "krxbatch/fetch/market_source.hpp"
 #include "krxbatch/fetch/open_api_source.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 
 #include <memory>
 #include <string_view>
@@ -14,6 +15,9 @@ struct SourceSettings {
   OpenApiSettings api;      // base URL and key: the caller reads KRX_API_BASE_URL, KRX_AUTH_KEY
   double retry_scale = 1.0; // multiplies every retry wait (tests make it tiny)
   CurlOptions http;         // connect and total timeouts
+  // Where the Open API source hands every HTTP 200 answer (the raw archive); nullptr: nowhere.
+  // Replay never archives: its answers are archived already. Must outlive the source.
+  AnswerSink* archive = nullptr;
 };
 
 // `spec` is "krx" (the KRX Open API through libcurl; needs the key) or "replay:DIR" (saved

@@ -45,6 +45,9 @@ struct JobResult {
   // KRX refused the key (401: a wrong key, or an API not approved for it), with the source's
   // message: `krx_auth`.
   std::optional<std::string> key_refused{};
+  // Answers the raw archive could not keep (fetch::RawArchive), with the first reason:
+  // `archive_failed`.
+  std::optional<std::string> archive_failed{};
 };
 
 // Records a run in job_runs/job_status from construction to finish(); if it is destroyed

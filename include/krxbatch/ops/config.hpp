@@ -40,6 +40,10 @@ struct Settings {
   std::filesystem::path log_dir; // <log_dir>/<job>.log
   std::int64_t log_max_bytes = std::int64_t{100} << 20; // per file (log_max_size)
   std::int64_t log_files = 30; // files kept per job, the current one included
+  // The raw archive of KRX answers (fetch::RawArchive): `archive` next to the database by
+  // default; empty when archive_dir is `off`.
+  std::filesystem::path archive_dir;
+  std::int64_t archive_days = 0; // retention in days; 0 keeps everything
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;
@@ -88,10 +92,12 @@ std::optional<std::filesystem::path>
 find_config_file(const std::optional<std::string>& explicit_file,
                  const std::filesystem::path& db_path, const EnvLookup& env);
 
-// Reads `file` (when set; its mode is checked when it holds the key), applies the
-// environment and the defaults (log_dir: `logs` next to the database). Throws core::Error
-// (exit 2) with `file:line` or the variable's name.
+// Reads `file` (when set; its mode is checked when it holds the key, unless `check_mode` is
+// false: `doctor` reports a bad mode as a finding instead), applies the environment and the
+// defaults (log_dir: `logs`, archive_dir: `archive`, both next to the database). Throws
+// core::Error (exit 2) with `file:line` or the variable's name.
 Settings load_settings(const std::optional<std::filesystem::path>& file,
-                       const std::filesystem::path& db_path, const EnvLookup& env);
+                       const std::filesystem::path& db_path, const EnvLookup& env,
+                       bool check_mode = true);
 
 } // namespace krxbatch::ops

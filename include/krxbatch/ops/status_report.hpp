@@ -10,12 +10,14 @@
 
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/date.hpp"
+#include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/store/adjustment_store.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -87,12 +89,17 @@ struct StatusReport {
   core::Date kst_today;
   std::int64_t krx_calls_today = 0;
   std::int64_t krx_daily_limit = 0;
+  // The raw archive (archive_dir) and what it holds; nullopt when archiving is off.
+  std::optional<std::filesystem::path> archive_dir;
+  fetch::ArchiveUsage archive;
 };
 
 struct StatusOptions {
   std::int64_t krx_daily_limit = 10000;
   int newest = 5;           // alerts and data-quality issues listed
   int quality_sessions = 5; // sessions of data-quality issues counted
+  // The raw archive to measure (Settings::archive_dir); empty: archiving is off.
+  std::filesystem::path archive_dir;
   // Whether `job`'s lock is held right now; empty: unknown.
   std::function<std::optional<bool>(std::string_view job)> running;
 };

@@ -25,6 +25,10 @@
 //                  against the close on the previous KRX session) with its numbers, factor and
 //                  cum_factor; every re-base the rows show must be stored (ERROR each, the
 //                  first 20 named)
+//   holidays       the holiday files end within 30 days of today (WARN; the rule of the
+//                  `holidays_ending` alert, calendar::coverage_ends_soon)
+//   reparse        with --reparse: every archived session parsed again and compared with the
+//                  stored rows (ops/reparse.hpp): ERROR per difference (the first 50 named)
 //   summary        what the database holds (INFO)
 // A check that cannot run (a damaged page) is itself an ERROR. The pure rule functions are
 // exposed for tests; verify_database() runs everything. Read-only.
@@ -92,9 +96,18 @@ struct VerifyReport {
 // leftover: one WARN per leftover found in `dirs` (missing directories are skipped).
 std::vector<Finding> check_leftovers(std::span<const std::filesystem::path> dirs);
 
+// What verify_database() checks beyond the database itself.
+struct VerifyOptions {
+  // The holidays check is made for this day (KST today); none without it.
+  std::optional<core::Date> today;
+  // verify --reparse: the raw archive to compare with the database.
+  std::optional<std::filesystem::path> reparse_archive;
+};
+
 // Every check; the leftover check looks in `leftover_dirs` (the database's directory, the
-// backup and snapshot directories, ...).
+// backup and snapshot directories, the archive's year folders, ...).
 VerifyReport verify_database(store::Database& db, const calendar::Calendar& calendar,
-                             std::span<const std::filesystem::path> leftover_dirs = {});
+                             std::span<const std::filesystem::path> leftover_dirs = {},
+                             const VerifyOptions& options = {});
 
 } // namespace krxbatch::ops

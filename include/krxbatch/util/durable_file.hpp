@@ -16,6 +16,10 @@ void sync_path(const std::filesystem::path& path);
 // the error (a full disk, most often).
 void write_all(int fd, std::string_view text, const std::filesystem::path& path);
 
+// syncfs(2): flushes everything written to the file system that holds `path` (one call for the
+// many files of a run, where an fsync each would cost a journal commit each).
+void sync_file_system(const std::filesystem::path& path);
+
 // Syncs `from`, renames it to `to` (atomically replacing a file `to`) and syncs the directory
 // of `to`, so that after a crash `to` is either the old file or the complete new one.
 // Precondition: both are on the same file system (same directory, in practice).

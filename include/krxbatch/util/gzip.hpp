@@ -1,8 +1,11 @@
-// gzip files (RFC 1952) with zlib, streaming, for compressed backups. Thread-safe (no shared
-// state). Errors throw core::Error (exit 1) naming the file.
+// gzip (RFC 1952) with zlib: files, streaming, for compressed backups; bytes in memory, for the
+// raw archive of KRX answers. Thread-safe (no shared state). Errors throw core::Error (exit 1)
+// naming the file.
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 namespace krxbatch::util {
 
@@ -16,5 +19,12 @@ void gzip_file(const std::filesystem::path& from, const std::filesystem::path& t
 // not gzip, truncated or fails its CRC is an error (what was written to `to` is left for the
 // caller to remove).
 void gunzip_file(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// `data` as one gzip member, compressed at zlib `level` (1 fastest .. 9 smallest).
+std::string gzip_bytes(std::string_view data, int level);
+
+// The decompressed content of the gzip file `path`. Throws core::Error (exit 1) naming it when
+// it cannot be read, is not gzip, or is truncated or damaged (CRC).
+std::string read_gzip_file(const std::filesystem::path& path);
 
 } // namespace krxbatch::util

@@ -157,7 +157,10 @@ public:
   // Flushes the file to disk, renames it to `target` (atomically replacing a file there) and
   // flushes `target`'s directory; the object then holds nothing. Precondition: `target` is
   // on the same file system (the same directory, in practice) and has passed the policy.
-  void commit(const std::filesystem::path& target);
+  // Not `durable`: renamed without the two flushes, for many small files whose writer flushes
+  // the file system once afterwards (sync_file_system); a crash before that flush may leave
+  // `target` empty or cut short, never a temporary name's half-written content under it.
+  void commit(const std::filesystem::path& target, bool durable = true);
   // Deletes it now.
   void remove();
 
