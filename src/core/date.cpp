@@ -38,7 +38,7 @@ std::optional<Date> make_date(int year, int month, int day) {
   return Date(y, m, static_cast<unsigned short>(day));
 }
 
-constexpr long long k_kst_offset_seconds = 9 * 3600;
+constexpr long long k_kst_offset_seconds = 9LL * 3600;
 
 } // namespace
 
