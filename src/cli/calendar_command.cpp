@@ -204,7 +204,7 @@ int run_calendar(Context& context, const Args& args) {
     }
     return 0;
   }
-  const std::string sub = args.front();
+  const auto& sub = args.front();
   const Args rest(args.begin() + 1, args.end());
   if (sub == "check") {
     return check(context, rest);

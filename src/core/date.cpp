@@ -38,7 +38,7 @@ std::optional<Date> make_date(int year, int month, int day) {
   return Date(y, m, static_cast<unsigned short>(day));
 }
 
-constexpr long long k_kst_offset_seconds = 9 * 3600;
+constexpr long long k_kst_offset_seconds = 9LL * 3600;
 // The years an instant may fall in: Boost's dates end at 9999 and start at 1400, and a run
 // computes some days either side of "now".
 constexpr int k_min_year = 1900;

@@ -12,7 +12,8 @@
 namespace krxbatch::fetch {
 namespace {
 
-constexpr std::size_t k_max_answer_bytes = 64 * 1024; // pings answer "OK"; keep only a little
+// Pings answer "OK": keep only a little of an answer.
+constexpr std::size_t k_max_answer_bytes = std::size_t{64} * 1024;
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }

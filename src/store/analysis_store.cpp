@@ -10,9 +10,7 @@ namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-using analysis::Indicator;
 using analysis::k_factor_count;
-using analysis::k_pillar_count;
 
 // "sma5, sma20, ..." for the stored indicators, with `prefix` before each name.
 std::string indicator_columns(std::string_view prefix = "") {
