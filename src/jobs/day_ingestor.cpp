@@ -244,6 +244,7 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
                            staged ? store::PriceTable::staging : store::PriceTable::daily_prices);
   auto closes = close_rows(prices);
   {
+    const auto previous = m_env.calendar.previous_business_day(day);
     std::vector<market::CloseRow> loaded;
     if (m_last_day != previous) {
       loaded = m_adjustments.session_closes(previous); // empty when not stored
