@@ -104,7 +104,7 @@ TEST_SUITE("cli.adjustments") {
       session = cal().next_business_day(session);
     }
     env.set_now(morning_after(session));
-    r = env.run({"daily_update"});
+    r = env.run({"--log-level", "info", "daily_update"}); // the summary (cron-quiet otherwise)
     REQUIRE(r.exit_code == 0);
     REQUIRE(r.err.find("4 session(s) stored") != std::string::npos);
     REQUIRE(env.run({"hourly_analysis"}).exit_code == 0);
