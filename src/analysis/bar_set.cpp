@@ -6,7 +6,10 @@ namespace krxbatch::analysis {
 
 void BarSet::clear() {
   sessions.clear();
-  index_close.clear();
+  for (auto& closes : index_closes) {
+    closes.clear();
+  }
+  series_index.clear();
   open.clear();
   high.clear();
   low.clear();
@@ -38,11 +41,13 @@ bool BarSet::ends_on_last_session(std::size_t series) const {
 
 void BarSet::aligned_index(std::size_t series, std::vector<double>& out) const {
   out.clear();
-  if (index_close.empty()) {
+  const auto index = series < series_index.size() ? series_index[series] : k_no_index;
+  if (index >= index_closes.size() || index_closes[index].empty()) {
     return;
   }
+  const auto& closes = index_closes[index];
   for (const auto s : bar_sessions(series)) {
-    out.push_back(index_close[s]);
+    out.push_back(closes[s]);
   }
 }
 

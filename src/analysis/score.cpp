@@ -26,7 +26,7 @@ double sign_of(double x) {
   return static_cast<double>((x > 0.0) - (x < 0.0));
 }
 
-// The 12-1 return of the stock minus beta times KOSPI's, with the beta of the stock's daily
+// The 12-1 return of the stock minus beta times its composite's, with the beta of the stock's daily
 // returns on the index's over the same 231 returns: the part of the year's move (skipping the
 // last month) that the market does not explain (residual momentum, after Sim et al. 2022).
 double market_adjusted_momentum(std::span<const double> close, std::span<const double> index) {

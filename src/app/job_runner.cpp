@@ -202,6 +202,13 @@ int JobRunner::run_job(std::string_view job, const std::function<util::FileLock(
     log_error_to_files(static_cast<int>(e.code()), e.what());
     throw;
   }
+  if (!settings.metrics_log.empty()) {
+    // Appended to in place: opened (and created) now as it will be then, so that a link or
+    // another user's file is refused before the work rather than warned about after it; once
+    // the lock is taken, so that a skipped run (exit 75) leaves no file behind.
+    (void)util::open_own_file(settings.metrics_log, O_WRONLY | O_APPEND, 0644,
+                              settings.origin("metrics_log"));
+  }
   spdlog::info("{}: started (pid {}, database {})", job, ::getpid(), m_in.db_path.string());
 
   auto notifier = make_notifier(m_in.notify, settings);

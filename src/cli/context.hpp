@@ -4,6 +4,7 @@
 #include "krxbatch/app/job_runner.hpp"
 #include "krxbatch/app/test_hooks.hpp"
 #include "krxbatch/calendar/calendar.hpp"
+#include "krxbatch/jobs/hourly_analysis.hpp"
 #include "krxbatch/ops/config.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/util/clock.hpp"
@@ -98,6 +99,11 @@ parse_command_args(const Args& args, const std::string& usage,
 int run_job(Context& ctx, std::string_view job, const std::function<util::FileLock()>& take_lock,
             const std::function<jobs::JobResult()>& body);
 int run_care_command(Context& ctx, std::string_view name, const std::function<int()>& body);
+// hourly_analysis as a job run (its lock, log file, pings, alerts and metrics): the command,
+// and daily_update --analyze after its ingestion.
+int run_analysis_job(Context& ctx, const jobs::HourlyAnalysisOptions& options);
+// hourly_analysis' default --threads: the cores, at most 4.
+unsigned default_analysis_threads();
 
 // One entry of the command table.
 struct Command {

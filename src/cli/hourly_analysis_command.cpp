@@ -20,24 +20,27 @@ const std::chrono::steady_clock::time_point k_process_start = std::chrono::stead
 
 constexpr const char* k_usage =
     "krxbatch hourly_analysis [--budget-minutes M | --budget-seconds S] [--quota N] "
-    "[--ticker CODE] [--threads N]\n\n"
-    "Scores the active target tickers for the session daily_update has completed (its mark),\n"
-    "largest market cap on that session first, committing every 50 stocks, and stops cleanly\n"
-    "when the time budget (counted from the process start) or the quota is used up; the next\n"
-    "run resumes. When every target is analysed, the session is ranked (0-100 scores) and\n"
-    "becomes hourly_analysis' mark. Nothing newer than daily_update's mark is ever analysed.\n"
+    "[--from D [--to D]] [--ticker CODE] [--threads N]\n\n"
+    "Scores the active target tickers for every session daily_update has completed that is\n"
+    "not scored yet (from the first session analysed up to daily_update's mark, and those a\n"
+    "reload changed), newest first, largest market cap on the session first, committing every\n"
+    "50 stocks, and stops cleanly when the time budget (counted from the process start) or the\n"
+    "quota is used up; the next run resumes. When every target of a session is analysed, the\n"
+    "session is ranked (0-100 scores); the newest ranked session is hourly_analysis' mark.\n"
+    "--from/--to scores past sessions by hand (say those of a fresh manual_setup).\n"
+    "Nothing newer than daily_update's mark is ever analysed.\n"
     "One instance at a time (lock file <db>.analysis.lock); it may run while daily_update "
     "runs.\n\n"
     "Exit codes: 0 done, partial or nothing to do; 1 some stocks failed (the summary names\n"
     "the first); 2 usage error, or no session to analyse yet (run manual_setup); 75 another\n"
     "hourly_analysis is running";
 
-unsigned default_threads() {
+} // namespace
+
+unsigned default_analysis_threads() {
   const unsigned cores = std::thread::hardware_concurrency();
   return std::clamp(cores, 1U, 4U);
 }
-
-} // namespace
 
 int run_hourly_analysis(Context& ctx, const Args& args) {
   po::options_description opts("Options");
@@ -47,9 +50,12 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
        "stop starting new stocks after M minutes since the process started")    //
       ("budget-seconds", po::value<double>(), "the budget in seconds (overrides --budget-minutes)")(
           "quota", po::value<long long>(), "analyse at most N stocks in this run") //
+      ("from", po::value<std::string>(),
+       "score the sessions from this date (YYYY-MM-DD) on, those not scored yet")               //
+      ("to", po::value<std::string>(), "last session of --from (default: daily_update's mark)") //
       ("ticker", po::value<std::string>(),
        "recompute only this target for the session (re-ranks the session if it was ranked)") //
-      ("threads", po::value<unsigned>()->default_value(default_threads()),
+      ("threads", po::value<unsigned>()->default_value(default_analysis_threads()),
        "threads that load and analyse stocks, each with its own read connection, beside the "
        "one that writes (default: the cores, at most 4)");
   const auto vm = parse_command_args(args, k_usage, opts);
@@ -83,6 +89,20 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
                               "such as 005930 or 00104K");
     }
   }
+  if (vm->count("from") != 0U) {
+    options.from =
+        core::parse_iso_date_arg((*vm)["from"].as<std::string>(), "hourly_analysis --from");
+  }
+  if (vm->count("to") != 0U) {
+    if (!options.from) {
+      throw core::usage_error("hourly_analysis: --to needs --from (the sessions to score)");
+    }
+    options.to = core::parse_iso_date_arg((*vm)["to"].as<std::string>(), "hourly_analysis --to");
+  }
+  if (options.from && options.ticker) {
+    throw core::usage_error("hourly_analysis: --ticker recomputes daily_update's session; it "
+                            "does not go with --from");
+  }
   options.threads = std::max(1U, (*vm)["threads"].as<unsigned>());
   const auto& hooks = ctx.test_hooks();
   if (const auto kill_after = hooks.kill_after_stocks) {
@@ -108,6 +128,10 @@ int run_hourly_analysis(Context& ctx, const Args& args) {
     options.args += " " + a;
   }
 
+  return run_analysis_job(ctx, options);
+}
+
+int run_analysis_job(Context& ctx, const jobs::HourlyAnalysisOptions& options) {
   return run_job(
       ctx, store::k_job_hourly_analysis,
       [&] {

@@ -167,6 +167,37 @@ private:
   std::chrono::steady_clock::time_point m_start;
 };
 
+// daily_update --analyze: hourly_analysis as a second job run of this process (its own lock,
+// job_runs row, summary, log file, pings, alerts and metrics line), once the ingestion stored
+// at least one session. Its outcome never changes daily_update's exit code: a held analysis
+// lock is an INFO line (the running analysis, or the next scheduled one, scores the session),
+// any other failure is logged and recorded by the analysis run itself (job_runs, the
+// `run_failed` alert, the fail ping).
+void analyse_after_ingestion(Context& ctx, int stored) {
+  if (stored == 0) {
+    spdlog::info("daily_update --analyze: no session stored; the analysis is not run");
+    return;
+  }
+  jobs::HourlyAnalysisOptions options;
+  options.started = std::chrono::steady_clock::now(); // its own budget, from now
+  options.args = "hourly_analysis (daily_update --analyze)";
+  options.threads = default_analysis_threads();
+  try {
+    (void)run_analysis_job(ctx, options);
+  } catch (const core::Error& e) {
+    if (e.code() == core::ExitCode::locked) {
+      spdlog::info("daily_update --analyze: {}; the scores come from that run or the next",
+                   e.what());
+    } else {
+      spdlog::error("daily_update --analyze: the analysis failed: {}; daily_update's exit code "
+                    "is its own",
+                    e.what());
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("daily_update --analyze: the analysis failed: internal error: {}", e.what());
+  }
+}
+
 } // namespace
 
 int run_daily_update(Context& ctx, const Args& args) {
@@ -177,8 +208,11 @@ int run_daily_update(Context& ctx, const Args& args) {
        "replacing their rows") //
       ("to", po::value<std::string>(),
        "last date of the reload (default: the newest closed "
-       "session)") //
-      ("max-days", po::value<int>(), "work on at most this many sessions in this run");
+       "session)")                                                                     //
+      ("max-days", po::value<int>(), "work on at most this many sessions in this run") //
+      ("analyze", po::bool_switch(),
+       "once at least one session is stored, score what is not scored yet (hourly_analysis, "
+       "under its own lock, in this process)");
   add_fetch_options(opts);
   const auto vm = parse_command_args(args, "krxbatch daily_update [options]", opts);
   if (!vm) {
@@ -205,7 +239,8 @@ int run_daily_update(Context& ctx, const Args& args) {
   (void)retry_scale(*vm); // a bad value is a usage error before anything is locked
   check_archive_dir(ctx);
 
-  return run_job(
+  int stored = 0;
+  const int exit_code = run_job(
       ctx, store::k_job_daily_update, [&] { return take_ingest_lock(ctx, "daily_update"); },
       [&] {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
@@ -217,8 +252,13 @@ int run_daily_update(Context& ctx, const Args& args) {
         const auto source = make_source(ctx, *vm, budget, archive.get());
         auto result = jobs::run_daily_update(env, *source, budget, settings, o);
         close_archive(ctx, archive.get(), result);
+        stored = result.run.days_done;
         return result;
       });
+  if ((*vm)["analyze"].as<bool>()) {
+    analyse_after_ingestion(ctx, stored);
+  }
+  return exit_code;
 }
 
 int run_manual_setup(Context& ctx, const Args& args) {

@@ -6,6 +6,7 @@
 #include "krxbatch/store/analysis_store.hpp"
 #include "krxbatch/store/bar_loader.hpp"
 #include "krxbatch/store/ops_store.hpp"
+#include "krxbatch/store/price_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -24,29 +26,88 @@ namespace {
 
 constexpr std::string_view k_job = store::k_job_hourly_analysis;
 const std::string k_failure_alert_key = "analysis_failures:hourly_analysis";
+const std::string k_all_failed_alert_key = "analysis_all_failed:hourly_analysis";
 // WAL pages between checkpoints during a run (~64 MB; a whole-universe run writes ~25 MB).
 constexpr int k_run_autocheckpoint_pages = 16384;
 
-struct SessionPlan {
-  core::Date session;
-  std::vector<core::Date> window; // the sessions the bars are read from, ending at `session`
-  std::string lag_note;           // "daily_update has not completed ...", or empty
+// What a run works on: the sessions still to be scored (newest first), each read over its own
+// window of sessions.
+struct RunPlan {
+  core::Date mark;                  // daily_update's mark: nothing newer is analysed
+  std::string lag_note;             // "daily_update has not completed ...", or empty
+  std::vector<core::Date> sessions; // newest first
+  std::optional<core::Date> from;   // --from/--to, when given
+  core::Date to;
 };
 
-SessionPlan plan_session(JobEnv env, std::size_t window_sessions, const core::KstTime& now) {
+core::Date daily_mark(JobEnv env) {
   const auto mark = store::JobStore(env.db).job(store::k_job_daily_update).last_success_date;
   if (!mark) {
     throw core::usage_error("hourly_analysis: daily_update has no mark yet, so no session is "
                             "complete to analyse; run `krxbatch manual_setup` first");
   }
-  SessionPlan plan;
-  plan.session = *mark;
+  return *mark;
+}
+
+std::string lag_note(JobEnv env, const core::Date& mark, const core::KstTime& now) {
   const auto latest = env.calendar.latest_published_session(now);
-  if (latest > plan.session) {
-    plan.lag_note = "daily_update has not completed " + core::to_iso(latest) + "; analysing " +
-                    core::to_iso(plan.session);
+  return latest > mark ? "daily_update has not completed " + core::to_iso(latest) + "; analysing " +
+                             core::to_iso(mark)
+                       : std::string();
+}
+
+// The sessions of --from/--to: every one must have its prices stored. Adds them to the
+// sessions tracked, so that the scheduled runs finish them too when this run cannot.
+std::vector<core::Date> plan_range(JobEnv env, const HourlyAnalysisOptions& options,
+                                   const core::Date& mark, const core::KstTime& now) {
+  const auto from = *options.from;
+  const auto to = options.to.value_or(mark);
+  if (from > to) {
+    throw core::usage_error("hourly_analysis: --from " + core::to_iso(from) + " is after --to " +
+                            core::to_iso(to));
   }
-  plan.window = env.calendar.sessions_ending(plan.session, window_sessions);
+  if (to > mark) {
+    throw core::usage_error("hourly_analysis: --to " + core::to_iso(to) +
+                            " is after daily_update's mark " + core::to_iso(mark) +
+                            "; only complete sessions are analysed (run daily_update first)");
+  }
+  if (!env.calendar.covers(from) || !env.calendar.covers(to)) {
+    throw core::usage_error("hourly_analysis: --from " + core::to_iso(from) +
+                            " is outside the holiday files' years (holidays/)");
+  }
+  const auto days = env.calendar.business_days(from, to);
+  if (days.empty()) {
+    throw core::usage_error("hourly_analysis: no KRX session between " + core::to_iso(from) +
+                            " and " + core::to_iso(to));
+  }
+  const auto stored = store::PriceStore(env.db).stored_sessions(days.front(), days.back());
+  for (const auto& d : days) {
+    if (!std::binary_search(stored.begin(), stored.end(), d)) {
+      throw core::usage_error("hourly_analysis: no prices are stored for " + core::to_iso(d) +
+                              " (between --from and --to); load them first with `krxbatch "
+                              "daily_update --from " +
+                              core::to_iso(d) + "` (nothing was changed)");
+    }
+  }
+  store::AnalysisStore(env.db).track(days, now);
+  return days;
+}
+
+RunPlan plan_run(JobEnv env, const HourlyAnalysisOptions& options, const core::KstTime& now) {
+  RunPlan plan;
+  plan.mark = daily_mark(env);
+  plan.lag_note = lag_note(env, plan.mark, now);
+  plan.to = plan.mark;
+  auto incomplete = store::AnalysisStore(env.db).incomplete_sessions(env.calendar);
+  if (options.from) {
+    const auto days = plan_range(env, options, plan.mark, now);
+    plan.from = days.front();
+    plan.to = days.back();
+    // Tracked now: the incomplete sessions include them.
+    incomplete = store::AnalysisStore(env.db).incomplete_sessions(env.calendar);
+    std::erase_if(incomplete, [&](const core::Date& d) { return d < *plan.from || d > plan.to; });
+  }
+  plan.sessions = std::move(incomplete);
   return plan;
 }
 
@@ -75,14 +136,29 @@ std::optional<std::string> data_error(const analysis::BarSet& bars, std::size_t 
   return std::nullopt;
 }
 
-// Analyses one stock of a loaded chunk, or says why its data cannot be analysed.
-void analyse_series(const analysis::BarSet& bars, std::size_t i, analysis::StockAnalyser& analyser,
+// Analyses one stock of a loaded chunk, or says why its data cannot be analysed. A stock
+// without bars in the window whose first price row comes after it was not listed yet on the
+// session (a past session scored for today's universe): not on the session, not eligible, no
+// error.
+void analyse_series(const analysis::BarSet& bars, std::size_t i, const std::string& ticker,
+                    store::BarLoader& loader, analysis::StockAnalyser& analyser,
                     std::vector<double>& aligned, analysis::StockAnalysis& out,
                     std::optional<std::string>& error) {
   error = data_error(bars, i);
   if (error) {
     out = analysis::StockAnalysis{};
     out.bars = bars.bar_count(i);
+    if (bars.bar_count(i) == 0) {
+      if (const auto first = loader.first_session(ticker); first && *first > bars.sessions.back()) {
+        error.reset();
+        out.eligibility.flags = static_cast<std::uint32_t>(analysis::Flag::not_on_session);
+        out.eligibility.eligible = false;
+        std::fill(out.factors.begin(), out.factors.end(), std::numeric_limits<double>::quiet_NaN());
+        std::fill(out.indicators.begin(), out.indicators.end(),
+                  std::numeric_limits<double>::quiet_NaN());
+        out.close = std::numeric_limits<double>::quiet_NaN();
+      }
+    }
     return;
   }
   bars.aligned_index(i, aligned);
@@ -196,8 +272,8 @@ private:
           w.analysed.resize(n);
           w.errors.resize(n);
           while (computed < n && !m_budget.exhausted()) {
-            analyse_series(w.bars, computed, w.analyser, w.aligned, w.analysed[computed],
-                           w.errors[computed]);
+            analyse_series(w.bars, computed, m_queue[begin + computed], w.loader, w.analyser,
+                           w.aligned, w.analysed[computed], w.errors[computed]);
             ++computed;
           }
         }
@@ -239,10 +315,10 @@ struct RankOutcome {
   std::size_t eligible = 0;
 };
 
-// Ranks `session` when every active target has been analysed for it, and (with `set_mark`)
-// records it as the job's mark, in one transaction.
-RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const core::Date& session,
-                             bool set_mark) {
+// Ranks `session` when every active target has been analysed for it, records it ranked in
+// analysis_sessions and, when it is newer than the job's mark, as the mark (the newest ranked
+// session), in one transaction.
+RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const core::Date& session) {
   const auto now = env.clock.now_kst();
   store::Database::Transaction txn(env.db);
   const auto progress = results.progress(session);
@@ -262,8 +338,10 @@ RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const co
   }
   const auto scores = analysis::rank_session(inputs);
   results.write_scores(session, tickers, scores, now);
-  if (set_mark) {
-    store::JobStore(env.db).set_mark(k_job, session, now);
+  results.set_ranked(session, now);
+  store::JobStore jobs(env.db);
+  if (const auto mark = jobs.job(k_job).last_success_date; !mark || *mark < session) {
+    jobs.set_mark(k_job, session, now);
   }
   txn.commit();
   return outcome;
@@ -280,28 +358,44 @@ std::string percent(std::int64_t part, std::int64_t whole) {
   return std::to_string(whole > 0 ? (100 * part + whole / 2) / whole : 0) + "%";
 }
 
-// Raises or resolves the failure-rate alert after a run that analysed `done` stocks.
-void check_failure_rate(JobEnv env, const core::Date& session, std::int64_t done,
+std::string sessions_text(const core::Date& first, const core::Date& last) {
+  return first == last ? core::to_iso(first) : core::to_iso(first) + ".." + core::to_iso(last);
+}
+
+// The analysis' alert rules, after a run that analysed `done` stocks: more than
+// k_analysis_failure_alert_rate of them failed raises the WARN `analysis_failure_rate`; all of
+// them failed raises the CRITICAL `analysis_all_failed` instead (the data, not a few stocks,
+// is broken). A run below the rate resolves both.
+void check_failure_rate(JobEnv env, const std::string& sessions, std::int64_t done,
                         std::int64_t failed, const std::string& first_error) {
   if (done == 0) {
     return;
   }
   store::AlertStore alerts(env.db);
   const auto now = env.clock.now_kst();
-  if (static_cast<double>(failed) > k_analysis_failure_alert_rate * static_cast<double>(done)) {
-    alerts.raise(store::AlertSeverity::warn, k_job, "analysis_failure_rate",
-                 "hourly_analysis: " + std::to_string(failed) + " of " + std::to_string(done) +
-                     " stocks (" + percent(failed, done) + ") failed on " + core::to_iso(session) +
-                     "; first: " + first_error,
+  const std::string what = "hourly_analysis: " + std::to_string(failed) + " of " +
+                           std::to_string(done) + " stocks (" + percent(failed, done) +
+                           ") failed on " + sessions + "; first: " + first_error;
+  if (failed == done) {
+    alerts.raise(store::AlertSeverity::critical, k_job, "analysis_all_failed",
+                 what + "; no stock could be analysed: check the stored prices (`krxbatch "
+                        "verify`) and the log",
+                 k_all_failed_alert_key, now);
+    alerts.resolve(k_failure_alert_key, now);
+  } else if (static_cast<double>(failed) >
+             k_analysis_failure_alert_rate * static_cast<double>(done)) {
+    alerts.raise(store::AlertSeverity::warn, k_job, "analysis_failure_rate", what,
                  k_failure_alert_key, now);
+    alerts.resolve(k_all_failed_alert_key, now);
   } else {
     alerts.resolve(k_failure_alert_key, now);
+    alerts.resolve(k_all_failed_alert_key, now);
   }
 }
 
-JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options,
-                         const SessionPlan& plan) {
+JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options, const RunPlan& plan) {
   const auto& ticker = *options.ticker;
+  const auto& session = plan.mark;
   const auto targets = store::TargetStore(env.db).list(false);
   const auto it =
       std::find_if(targets.begin(), targets.end(),
@@ -319,31 +413,33 @@ JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options,
   RunRecorder run(env, k_job, options.args);
   store::AnalysisStore results(env.db);
   analysis::BarSet bars;
-  store::BarLoader(env.db).load(std::span(&ticker, 1), plan.window, bars);
+  store::BarLoader loader(env.db);
+  loader.load(std::span(&ticker, 1), env.calendar.sessions_ending(session, options.window_sessions),
+              bars);
   analysis::StockAnalyser analyser;
   std::vector<double> aligned;
   std::vector<analysis::StockAnalysis> analysed(1);
   std::vector<std::optional<std::string>> errors(1);
-  analyse_series(bars, 0, analyser, aligned, analysed.front(), errors.front());
+  analyse_series(bars, 0, ticker, loader, analyser, aligned, analysed.front(), errors.front());
 
   const auto hourly_mark = store::JobStore(env.db).job(k_job).last_success_date;
-  const bool was_ranked = hourly_mark && *hourly_mark >= plan.session;
+  const bool was_ranked = hourly_mark && *hourly_mark >= session;
   {
     store::Database::Transaction txn(env.db);
-    results.write({ticker, plan.session, analysed.front(), errors.front()}, env.clock.now_kst());
+    results.write({ticker, session, analysed.front(), errors.front()}, env.clock.now_kst());
     txn.commit();
   }
   RankOutcome ranked;
   if (was_ranked) {
-    ranked = rank_if_complete(env, results, plan.session, false);
+    ranked = rank_if_complete(env, results, session);
   }
 
   JobResult result;
   auto& s = result.run;
-  s.session_from = s.session_to = plan.session;
+  s.session_from = s.session_to = session;
   s.items_done = 1;
   s.rows_written = 1;
-  std::string text = "session " + core::to_iso(plan.session) + ": " + ticker + " ";
+  std::string text = "session " + core::to_iso(session) + ": " + ticker + " ";
   if (errors.front()) {
     s.outcome = state::RunOutcome::failed;
     result.exit_code = core::ExitCode::failed;
@@ -367,147 +463,243 @@ JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options,
   return result;
 }
 
-// Analyses the queue of `plan.session` within the budget and quota, and ranks the session
-// when nothing is left (run_hourly_analysis without --ticker).
-JobResult analyse_session(JobEnv env, const HourlyAnalysisOptions& options, const SessionPlan& plan,
-                          const store::AnalysisProgress& before, RunRecorder& run) {
-  store::JobStore jobs(env.db);
-  store::AnalysisStore results(env.db);
-  const RunBudget budget(options.started, options.budget, options.monotonic_now);
-  const auto candidates = results.candidates(plan.session);
-  const auto hourly_mark = jobs.job(k_job).last_success_date;
-  const auto total = static_cast<std::int64_t>(candidates.size());
-  const std::size_t limit =
-      options.quota ? std::min(candidates.size(),
-                               static_cast<std::size_t>(std::max<std::int64_t>(0, *options.quota)))
-                    : candidates.size();
-  if (candidates.empty() && hourly_mark && *hourly_mark >= plan.session) {
-    store::RunSummary s;
-    s.outcome = state::RunOutcome::skipped;
-    s.session_from = s.session_to = plan.session;
-    s.items_done = 0;
-    s.items_remaining = 0;
-    s.message = "nothing to do: session " + core::to_iso(plan.session) +
-                " is analysed and ranked (" + std::to_string(before.active) + " targets)" +
-                (plan.lag_note.empty() ? std::string() : "; " + plan.lag_note);
-    run.finish(s);
-    return {core::ExitCode::ok, "hourly_analysis: skipped: " + s.message, s};
-  }
-  spdlog::info("hourly_analysis: session {}: {} of {} targets to analyse{}",
-               core::to_iso(plan.session), candidates.size(), before.active,
-               limit < candidates.size() ? " (quota " + std::to_string(limit) + ")" : "");
+// What a run did on one session.
+struct SessionWork {
+  core::Date session;
+  std::int64_t active = 0; // active targets
+  std::int64_t queued = 0; // not analysed when the run came to it
+  std::int64_t done = 0;   // analysed by this run
+  std::int64_t failed = 0; // of which with an error
+  std::string first_error; // "<ticker>: <error>"
+  RankOutcome ranked;
+  bool out_of_time = false; // the budget ran out in it
+};
 
+// Where the time goes (logged at debug level; see docs/SCORING.md "Speed").
+struct Timing {
+  using Ms = std::chrono::duration<double, std::milli>;
+  Ms wait{0};
+  Ms write{0};
+  Ms rank{0};
+};
+
+// Analyses the queue of `session` within the budget and at most `limit` stocks, and ranks the
+// session when nothing is left.
+SessionWork analyse_session(JobEnv env, const HourlyAnalysisOptions& options,
+                            const core::Date& session, const RunBudget& budget, std::size_t limit,
+                            std::size_t& written, Timing& timing) {
+  store::AnalysisStore results(env.db);
+  SessionWork work;
+  work.session = session;
+  work.active = results.progress(session).active;
+  const auto candidates = results.candidates(session);
+  work.queued = static_cast<std::int64_t>(candidates.size());
+  const std::size_t count = std::min(candidates.size(), limit);
+  spdlog::info("hourly_analysis: session {}: {} of {} targets to analyse{}", core::to_iso(session),
+               candidates.size(), work.active,
+               count < candidates.size() ? " (quota " + std::to_string(count) + ")" : "");
   std::vector<std::string> queue;
-  queue.reserve(limit);
-  for (std::size_t i = 0; i < limit; ++i) {
+  queue.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
     queue.push_back(candidates[i].ticker);
   }
-  std::size_t done = 0;
-  std::int64_t failed = 0;
-  std::string first_error;
-  bool out_of_time = false;
-  // Where the time goes (logged at debug level; see docs/SCORING.md "Speed").
-  using Ms = std::chrono::duration<double, std::milli>;
-  Ms wait_time{0};
-  Ms write_time{0};
+  const auto window = env.calendar.sessions_ending(session, options.window_sessions);
   const auto since = [](std::chrono::steady_clock::time_point t) {
-    return Ms(std::chrono::steady_clock::now() - t);
+    return Timing::Ms(std::chrono::steady_clock::now() - t);
   };
-  // The batches touch pages all over analysis_results and target_tickers; checkpointing
-  // every 1000 WAL pages would copy most of them back several times (and fsync each time).
-  // Set back before the run is recorded, so that its commit checkpoints; and on an exception.
-  std::optional<store::Database::SettingsScope> run_settings;
-  run_settings.emplace(
-      env.db, store::ConnectionSettings{.wal_autocheckpoint_pages = k_run_autocheckpoint_pages});
-  {
-    AnalysisPipeline pipeline(env.db.path(), queue, plan.window, budget, options.threads,
+  if (!queue.empty()) {
+    AnalysisPipeline pipeline(env.db.path(), queue, window, budget, options.threads,
                               std::max<std::size_t>(1, options.load_chunk));
     const std::size_t batch = std::max<std::size_t>(1, options.batch_size);
     for (std::size_t c = 0; c < pipeline.chunk_count(); ++c) {
       auto t0 = std::chrono::steady_clock::now();
       const auto& chunk = pipeline.wait(c);
-      wait_time += since(t0);
+      timing.wait += since(t0);
       t0 = std::chrono::steady_clock::now();
       for (std::size_t first = 0; first < chunk.computed; first += batch) {
         const std::size_t last = std::min(chunk.computed, first + batch);
         const auto computed_at = env.clock.now_kst();
         store::Database::Transaction txn(env.db);
         for (std::size_t i = first; i < last; ++i) {
-          results.write({queue[chunk.begin + i], plan.session, chunk.analysed[i], chunk.errors[i]},
+          results.write({queue[chunk.begin + i], session, chunk.analysed[i], chunk.errors[i]},
                         computed_at);
           if (options.after_write) {
-            options.after_write(done + i + 1);
+            options.after_write(written + i - first + 1);
           }
         }
         txn.commit();
+        written += last - first;
         if (options.after_commit) {
-          options.after_commit(done + last);
+          options.after_commit(written);
         }
       }
-      write_time += since(t0);
+      timing.write += since(t0);
       for (std::size_t i = 0; i < chunk.computed; ++i) {
         if (const auto& error = chunk.errors[i]) {
           const auto& ticker = queue[chunk.begin + i];
-          if (failed == 0) {
-            first_error = ticker + ": " + *error;
+          if (work.failed == 0) {
+            work.first_error = ticker + ": " + *error;
           }
-          ++failed;
-          spdlog::warn("hourly_analysis: {} failed: {}", ticker, *error);
+          ++work.failed;
+          spdlog::warn("hourly_analysis: {} failed on {}: {}", ticker, core::to_iso(session),
+                       *error);
         }
       }
-      done += chunk.computed;
+      work.done += static_cast<std::int64_t>(chunk.computed);
       const bool short_chunk = chunk.computed < chunk.end - chunk.begin;
       pipeline.release(c);
       if (short_chunk) {
-        out_of_time = true;
+        work.out_of_time = true;
         break;
       }
     }
+  } else if (!candidates.empty()) {
+    work.out_of_time = budget.exhausted();
   }
+  if (work.done == work.queued) {
+    const auto t0 = std::chrono::steady_clock::now();
+    work.ranked = rank_if_complete(env, results, session);
+    timing.rank += since(t0);
+  }
+  return work;
+}
 
-  const auto remaining = total - static_cast<std::int64_t>(done);
-  RankOutcome ranked;
-  const auto t0 = std::chrono::steady_clock::now();
-  if (remaining == 0) {
-    ranked = rank_if_complete(env, results, plan.session, true);
+// The summary of a run over one session, as it has always read.
+std::string one_session_text(const SessionWork& w, const RunBudget& budget, std::size_t limit) {
+  const auto remaining = w.queued - w.done;
+  std::string text = "session " + core::to_iso(w.session) + ": " + std::to_string(w.done) +
+                     " analysed, " + std::to_string(w.failed) + " failed, " +
+                     std::to_string(remaining) + " remaining of " + std::to_string(w.active) +
+                     " targets";
+  if (w.failed > 0) {
+    text += " (first error: " + w.first_error + ")";
+  }
+  if (w.ranked.ranked) {
+    text += "; session ranked (" + std::to_string(w.ranked.eligible) + " eligible)";
+  } else if (w.out_of_time) {
+    text += "; stopped: the time budget of " + budget_text(budget.limit()) +
+            " ran out; the next run resumes";
+  } else if (remaining > 0 && static_cast<std::size_t>(w.done) == limit) {
+    text += "; stopped: quota of " + std::to_string(limit) + " reached; the next run resumes";
+  } else if (remaining == 0) {
+    text += "; not ranked: targets were added meanwhile; the next run analyses them";
+  }
+  return text;
+}
+
+// Works the plan's sessions, newest first, inside one budget and one quota.
+JobResult analyse_sessions(JobEnv env, const HourlyAnalysisOptions& options, const RunPlan& plan,
+                           RunRecorder& run) {
+  store::AnalysisStore results(env.db);
+  const RunBudget budget(options.started, options.budget, options.monotonic_now);
+  const std::size_t quota =
+      options.quota ? static_cast<std::size_t>(std::max<std::int64_t>(0, *options.quota))
+                    : std::numeric_limits<std::size_t>::max();
+  if (plan.sessions.size() > 1) {
+    spdlog::info("hourly_analysis: {} sessions to score ({}), newest first", plan.sessions.size(),
+                 sessions_text(plan.sessions.back(), plan.sessions.front()));
+  }
+  // The batches touch pages all over analysis_results and target_tickers; checkpointing
+  // every 1000 WAL pages would copy most of them back several times (and fsync each time).
+  // Set back before the run is recorded, so that its commit checkpoints; and on an exception.
+  std::optional<store::Database::SettingsScope> run_settings;
+  run_settings.emplace(
+      env.db, store::ConnectionSettings{.wal_autocheckpoint_pages = k_run_autocheckpoint_pages});
+  std::vector<SessionWork> worked;
+  std::size_t written = 0;
+  Timing timing;
+  bool out_of_time = false;
+  for (const auto& session : plan.sessions) {
+    if (budget.exhausted() && !worked.empty()) {
+      out_of_time = true;
+      break;
+    }
+    if (written >= quota && !worked.empty()) {
+      break;
+    }
+    worked.push_back(analyse_session(env, options, session, budget,
+                                     quota - std::min(quota, written), written, timing));
+    if (worked.back().out_of_time) {
+      out_of_time = true;
+      break;
+    }
   }
   spdlog::debug("hourly_analysis: waited {:.0f} ms for {} loading/computing thread(s), wrote "
                 "for {:.0f} ms, ranked in {:.0f} ms",
-                wait_time.count(), options.threads, write_time.count(), since(t0).count());
+                timing.wait.count(), options.threads, timing.write.count(), timing.rank.count());
   run_settings.reset();
-  check_failure_rate(env, plan.session, static_cast<std::int64_t>(done), failed, first_error);
+
+  std::int64_t done = 0;
+  std::int64_t failed = 0;
+  std::size_t ranked = 0;
+  std::string first_error;
+  for (const auto& w : worked) {
+    done += w.done;
+    if (failed == 0 && w.failed > 0) {
+      first_error = w.first_error + " (" + core::to_iso(w.session) + ")";
+    }
+    failed += w.failed;
+    ranked += w.ranked.ranked ? 1 : 0;
+  }
+  // What is left: the unfinished part of the sessions worked, and every session not reached.
+  std::int64_t remaining = 0;
+  std::size_t sessions_left = 0;
+  for (const auto& w : worked) {
+    remaining += w.queued - w.done;
+    sessions_left += w.ranked.ranked ? 0 : 1;
+  }
+  const auto not_reached =
+      std::span(plan.sessions).subspan(std::min(worked.size(), plan.sessions.size()));
+  if (!not_reached.empty()) {
+    for (const auto& d : not_reached) {
+      remaining += static_cast<std::int64_t>(results.candidates(d).size());
+    }
+    sessions_left += not_reached.size();
+  }
+  const auto& newest = plan.sessions.front();
+  const auto& oldest = plan.sessions.back();
+  const auto worked_text = sessions_text(worked.empty() ? oldest : worked.back().session,
+                                         worked.empty() ? newest : worked.front().session);
+  check_failure_rate(env, worked_text, done, failed, first_error);
 
   JobResult result;
   auto& s = result.run;
-  s.session_from = s.session_to = plan.session;
-  s.items_done = static_cast<std::int64_t>(done);
+  s.session_from = worked.empty() ? oldest : worked.back().session;
+  s.session_to = worked.empty() ? newest : worked.front().session;
+  s.items_done = done;
   s.items_remaining = remaining;
-  s.rows_written = static_cast<std::int64_t>(done);
-  s.days_done = ranked.ranked ? 1 : 0;
+  s.rows_written = done;
+  s.days_done = static_cast<int>(ranked);
   if (failed > 0) {
     s.outcome = state::RunOutcome::failed;
     result.exit_code = core::ExitCode::failed;
-  } else if (ranked.ranked) {
+  } else if (sessions_left == 0) {
     s.outcome = state::RunOutcome::succeeded;
   } else {
     s.outcome = state::RunOutcome::partial;
   }
-  std::string text = "session " + core::to_iso(plan.session) + ": " + std::to_string(done) +
-                     " analysed, " + std::to_string(failed) + " failed, " +
-                     std::to_string(remaining) + " remaining of " + std::to_string(before.active) +
-                     " targets";
-  if (failed > 0) {
-    text += " (first error: " + first_error + ")";
-  }
-  if (ranked.ranked) {
-    text += "; session ranked (" + std::to_string(ranked.eligible) + " eligible)";
-  } else if (out_of_time) {
-    text += "; stopped: the time budget of " + budget_text(budget.limit()) +
-            " ran out; the next run resumes";
-  } else if (remaining > 0 && done == limit) {
-    text += "; stopped: quota of " + std::to_string(limit) + " reached; the next run resumes";
-  } else if (remaining == 0) {
-    text += "; not ranked: targets were added meanwhile; the next run analyses them";
+  std::string text;
+  if (plan.sessions.size() == 1 && worked.size() == 1) {
+    text = one_session_text(worked.front(), budget, quota);
+  } else {
+    text = "sessions " + sessions_text(oldest, newest) + ": " + std::to_string(ranked) + " of " +
+           std::to_string(plan.sessions.size()) + " ranked, " + std::to_string(done) +
+           " stocks analysed, " + std::to_string(failed) + " failed";
+    if (failed > 0) {
+      text += " (first error: " + first_error + ")";
+    }
+    if (sessions_left > 0) {
+      text += "; " + std::to_string(remaining) + " stocks remaining in " +
+              std::to_string(sessions_left) + " session(s)";
+      if (out_of_time) {
+        text += "; stopped: the time budget of " + budget_text(budget.limit()) +
+                " ran out; the next run resumes";
+      } else if (written >= quota) {
+        text += "; stopped: quota of " + std::to_string(quota) + " reached; the next run resumes";
+      } else {
+        text += "; not ranked: targets were added meanwhile; the next run analyses them";
+      }
+    }
   }
   if (!plan.lag_note.empty()) {
     text += "; " + plan.lag_note;
@@ -530,13 +722,13 @@ JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) 
   }
   jobs.recover_stale(k_job, now);
 
-  const auto plan = plan_session(env, options.window_sessions, now);
+  const auto plan = plan_run(env, options, now);
   if (!plan.lag_note.empty()) {
     spdlog::info("hourly_analysis: {}", plan.lag_note);
   }
   store::AnalysisStore results(env.db);
-  const auto before = results.progress(plan.session);
-  if (before.active == 0) {
+  const auto active = results.progress(plan.mark).active;
+  if (active == 0) {
     throw core::usage_error("hourly_analysis: there are no active target tickers to analyse; "
                             "run `krxbatch manual_setup` to build the universe");
   }
@@ -545,8 +737,23 @@ JobResult run_hourly_analysis(JobEnv env, const HourlyAnalysisOptions& options) 
   }
 
   RunRecorder run(env, k_job, options.args);
+  if (plan.sessions.empty()) {
+    store::RunSummary s;
+    s.outcome = state::RunOutcome::skipped;
+    s.session_from = plan.from.value_or(plan.mark);
+    s.session_to = plan.to;
+    s.items_done = 0;
+    s.items_remaining = 0;
+    s.message = "nothing to do: " +
+                (plan.from ? "sessions " + sessions_text(*plan.from, plan.to) + " are"
+                           : "session " + core::to_iso(plan.mark) + " is") +
+                " analysed and ranked (" + std::to_string(active) + " targets)" +
+                (plan.lag_note.empty() ? std::string() : "; " + plan.lag_note);
+    run.finish(s);
+    return {core::ExitCode::ok, "hourly_analysis: skipped: " + s.message, s};
+  }
   try {
-    return analyse_session(env, options, plan, before, run);
+    return analyse_sessions(env, options, plan, run);
   } catch (const std::exception& e) {
     run.set_fail_reason(e.what()); // recorded in job_runs when `run` unwinds
     throw;

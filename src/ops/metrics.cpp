@@ -159,6 +159,9 @@ std::string render_metrics(const StatusReport& r) {
   w.family("analysis_failed",
            "Targets of that session analysed with an error (a subset of state=\"done\").");
   w.sample({}, r.analysis.failed);
+  w.family("analysis_sessions_incomplete",
+           "Sessions up to daily_update's mark that hourly_analysis has still to score.");
+  w.sample({}, static_cast<double>(r.analysis.incomplete.size()));
   w.family("krx_calls_today", "KRX Open API calls counted today (KST).");
   w.sample({}, static_cast<double>(r.krx_calls_today));
   w.family("krx_daily_limit", "KRX Open API calls allowed per KST day.");

@@ -1,5 +1,6 @@
 #include "krxbatch/ops/status_report.hpp"
 
+#include "krxbatch/store/analysis_store.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 namespace krxbatch::ops {
@@ -71,6 +73,17 @@ std::string one_line(std::string s, std::size_t max) {
   return s;
 }
 
+ordered_json incomplete_json(const std::vector<IncompleteSession>& sessions) {
+  auto out = ordered_json::array();
+  for (const auto& s : sessions) {
+    out.push_back({{"session", core::to_iso(s.session)},
+                   {"scored", s.scored},
+                   {"remaining", s.remaining},
+                   {"reason", or_null(s.reason)}});
+  }
+  return out;
+}
+
 } // namespace
 
 StatusReport build_status(store::Database& db, const calendar::Calendar& calendar,
@@ -126,15 +139,33 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
   r.analysis.session = daily_mark;
   for (const auto& t : store::TargetStore(db).list(true)) {
     ++r.analysis.targets;
-    if (daily_mark && t.last_analyzed_date && *t.last_analyzed_date >= *daily_mark) {
-      ++r.analysis.done;
-      if (t.last_error) {
-        ++r.analysis.failed;
-      }
+    if (daily_mark && t.last_analyzed_date && *t.last_analyzed_date >= *daily_mark &&
+        t.last_error) {
+      ++r.analysis.failed;
     }
   }
+  const store::AnalysisStore results(db);
+  const auto incomplete = results.incomplete_sessions(calendar);
+  const auto analysed = results.analysed_counts(incomplete);
+  std::map<core::Date, std::optional<std::string>> reasons;
+  for (const auto& s : results.sessions()) {
+    if (!s.ranked) {
+      reasons.emplace(s.session, s.reason);
+    }
+  }
+  for (std::size_t i = 0; i < incomplete.size(); ++i) {
+    const auto scored = static_cast<int>(analysed[i]);
+    const auto it = reasons.find(incomplete[i]);
+    r.analysis.incomplete.push_back({incomplete[i], scored, r.analysis.targets - scored,
+                                     it != reasons.end() ? it->second : std::nullopt});
+  }
+  if (daily_mark) {
+    const bool pending = !incomplete.empty() && incomplete.front() == *daily_mark;
+    r.analysis.done = pending ? r.analysis.incomplete.front().scored
+                              : static_cast<int>(results.progress(*daily_mark).analysed);
+    r.analysis.ranked = !pending && analysis_mark.has_value();
+  }
   r.analysis.remaining = r.analysis.targets - r.analysis.done;
-  r.analysis.ranked = daily_mark && analysis_mark && *analysis_mark >= *daily_mark;
 
   const store::AlertStore alerts(db);
   r.open_alerts = alerts.open_counts();
@@ -210,7 +241,8 @@ std::string status_json(const StatusReport& r) {
                                {"done", r.analysis.done},
                                {"remaining", r.analysis.remaining},
                                {"ranked", r.analysis.ranked},
-                               {"failed", r.analysis.failed}};
+                               {"failed", r.analysis.failed},
+                               {"incomplete", incomplete_json(r.analysis.incomplete)}};
   ordered_json newest = ordered_json::array();
   for (const auto& a : r.newest_alerts) {
     newest.push_back(ordered_json{{"id", a.id},
@@ -310,6 +342,22 @@ std::string status_table(const StatusReport& r) {
       out << " (" << r.analysis.failed << " failed)";
     }
     out << ", " << r.analysis.remaining << " remaining" << (r.analysis.ranked ? ", ranked" : "");
+    const auto& incomplete = r.analysis.incomplete;
+    if (incomplete.empty()) {
+      out << "; every session scored";
+    } else {
+      out << "; " << incomplete.size() << " session(s) to score";
+    }
+    constexpr std::size_t k_listed = 5;
+    for (std::size_t i = 0; i < incomplete.size() && i < k_listed; ++i) {
+      const auto& s = incomplete[i];
+      out << "\n  " << core::to_iso(s.session) << " " << s.scored << " scored / " << s.remaining
+          << " remaining" << (s.reason ? " (" + *s.reason + ")" : std::string());
+    }
+    if (incomplete.size() > k_listed) {
+      out << "\n  ... and " << incomplete.size() - k_listed << " older, back to "
+          << core::to_iso(incomplete.back().session);
+    }
   } else {
     out << "no session yet (daily_update has no mark)";
   }

@@ -71,27 +71,6 @@ std::string_view text_of(sqlite3_stmt* st, int column) {
                                 static_cast<std::size_t>(sqlite3_column_bytes(st, column)));
 }
 
-// A JSON array of strings for json_each (tickers are 6 alphanumeric characters; quotes and
-// backslashes are escaped all the same).
-std::string json_array(std::span<const std::string> items) {
-  std::string out = "[";
-  for (const auto& item : items) {
-    if (out.size() > 1) {
-      out += ',';
-    }
-    out += '"';
-    for (const char ch : item) {
-      if (ch == '"' || ch == '\\') {
-        out += '\\';
-      }
-      out += ch;
-    }
-    out += '"';
-  }
-  out += ']';
-  return out;
-}
-
 // Maps ISO dates of ascending rows to session positions, moving forward only.
 class SessionCursor {
 public:
@@ -122,20 +101,33 @@ private:
 
 struct BarLoader::Statements {
   explicit Statements(sqlite3* db)
-      : bars(db, "SELECT ticker, trade_date, open, high, low, close, volume, value "
+      : bars(db, "SELECT ticker, trade_date, open, high, low, close, volume, value, market "
                  "FROM daily_prices WHERE ticker IN (SELECT value FROM json_each(?1)) "
                  "AND trade_date BETWEEN ?2 AND ?3 ORDER BY ticker, trade_date"),
         index(db, "SELECT trade_date, close FROM index_prices WHERE index_class = ?1 AND "
                   "index_name = ?2 AND trade_date BETWEEN ?3 AND ?4 ORDER BY trade_date"),
         events(db, "SELECT ticker, ex_date, factor FROM price_adjustments WHERE ticker IN "
                    "(SELECT value FROM json_each(?1)) AND ex_date > ?2 AND ex_date <= ?3 "
-                   "ORDER BY ticker, ex_date") {}
+                   "ORDER BY ticker, ex_date"),
+        first(db, "SELECT min(trade_date) FROM daily_prices WHERE ticker = ?1") {}
   RawStatement bars;
   RawStatement index;
   RawStatement events;
+  RawStatement first;
 };
 
 namespace {
+
+// Which of BarSet::index_closes a stock of `market_name` is measured against.
+std::uint32_t composite_index(std::string_view market_name) {
+  const auto m = market::parse_market(market_name);
+  for (std::size_t k = 0; m && k < k_loaded_composites.size(); ++k) {
+    if (k_loaded_composites[k] == *m) {
+      return static_cast<std::uint32_t>(k);
+    }
+  }
+  return analysis::BarSet::k_no_index;
+}
 
 // Each requested ticker with its position in the request, by ticker.
 using Wanted = std::vector<std::pair<std::string_view, std::size_t>>;
@@ -187,26 +179,34 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
     }
     SessionCursor cursor(iso);
 
-    // The KOSPI composite, per session.
-    {
+    // Each composite, per session.
+    out.index_closes.resize(k_loaded_composites.size());
+    for (std::size_t k = 0; k < k_loaded_composites.size(); ++k) {
+      const auto composite = market::composite_of(k_loaded_composites[k]);
+      auto& closes = out.index_closes[k];
+      closes.clear();
+      if (!composite) {
+        continue;
+      }
       const auto& st = m_st->index;
       st.reset(); // in case an earlier load stopped on an error
-      st.bind_text(1, std::string(market::k_kospi_composite_class));
-      st.bind_text(2, std::string(market::k_kospi_composite_name));
+      st.bind_text(1, std::string(composite->index_class));
+      st.bind_text(2, std::string(composite->index_name));
       st.bind_text(3, iso.front());
       st.bind_text(4, iso.back());
       bool any = false;
-      out.index_close.assign(sessions.size(), k_nan);
+      closes.assign(sessions.size(), k_nan);
+      cursor.restart();
       while (st.step()) {
         const long s = cursor.find(text_of(st.get(), 0));
         if (s >= 0 && sqlite3_column_type(st.get(), 1) != SQLITE_NULL) {
-          out.index_close[static_cast<std::size_t>(s)] = sqlite3_column_double(st.get(), 1);
+          closes[static_cast<std::size_t>(s)] = sqlite3_column_double(st.get(), 1);
           any = true;
         }
       }
       st.reset();
       if (!any) {
-        out.index_close.clear();
+        closes.clear();
       }
     }
 
@@ -218,6 +218,7 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
     }
     std::sort(wanted.begin(), wanted.end());
     out.ranges.assign(tickers.size(), {0, 0});
+    out.series_index.assign(tickers.size(), analysis::BarSet::k_no_index);
 
     const auto& st = m_st->bars;
     st.reset();
@@ -260,6 +261,8 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
       out.volume.push_back(sqlite3_column_double(raw, 6));
       out.value.push_back(sqlite3_column_double(raw, 7));
       out.session_index.push_back(static_cast<std::uint32_t>(s));
+      // The market on the newest bar so far: the last one wins.
+      out.series_index[series] = composite_index(text_of(raw, 8));
     }
     if (series < tickers.size()) {
       out.ranges[series].second = out.close.size();
@@ -297,6 +300,23 @@ void BarLoader::load(std::span<const std::string> tickers, std::span<const core:
     }
     flush();
     ev.reset();
+  });
+}
+
+std::optional<core::Date> BarLoader::first_session(const std::string& ticker) {
+  return guarded(m_db, "loading bars", [&]() -> std::optional<core::Date> {
+    if (!m_st) {
+      m_st = std::make_unique<Statements>(m_db.impl().db.getHandle());
+    }
+    const auto& st = m_st->first;
+    st.reset();
+    st.bind_text(1, ticker);
+    std::optional<core::Date> out;
+    if (st.step() && sqlite3_column_type(st.get(), 0) != SQLITE_NULL) {
+      out = core::parse_iso_date(text_of(st.get(), 0));
+    }
+    st.reset();
+    return out;
   });
 }
 

@@ -59,6 +59,7 @@ DatabaseDigest compute_digest(Database& database) {
         {"analysis_results", "as_of_date, ticker", {"computed_at", "ranked_at"}},
         {"data_quality_issues", "trade_date, market, ticker, rule, message", {"id", "detected_at"}},
         {"price_adjustments", "ex_date, ticker", {"detected_at"}},
+        {"analysis_sessions", "session", {"ranked_at", "updated_at"}},
         {"job_status", "job_name", {}, "job_name, last_success_date"},
     };
     DatabaseDigest out;

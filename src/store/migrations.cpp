@@ -303,12 +303,40 @@ FROM (SELECT p.ticker, p.trade_date, p.open, p.high, p.low, p.close, p.volume,
       FROM daily_prices p);
 )SQL";
 
-constexpr std::array<Migration, 5> k_migrations = {{
+// Version 6: every session scored (docs/SCORING.md "Which sessions are scored"). One row per
+// session hourly_analysis works on, in the manner of job_days: `pending` until every active
+// target has a current analysis_results row for it, then `ranked` by the run that completed it.
+// analysis_results.stale marks a row whose input rows changed since it was computed (a reload
+// by daily_update --from/--to, a new or changed corporate action): it is recomputed, and its
+// session ranked again, by the next run. The sessions already analysed are taken over as they
+// are (a session whose rows are all ranked is `ranked`).
+constexpr std::string_view k_v6 = R"SQL(
+ALTER TABLE analysis_results ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX analysis_results_stale ON analysis_results (as_of_date) WHERE stale = 1;
+CREATE TABLE analysis_sessions (
+  session    TEXT PRIMARY KEY,
+  state      TEXT NOT NULL CHECK (state IN ('pending','ranked')),
+  targets    INTEGER,  -- active targets with a row when last ranked
+  scored     INTEGER,  -- of which with a score
+  failed     INTEGER,  -- of which with an error
+  reason     TEXT,     -- why pending again after a ranking (a reload, a corporate action)
+  ranked_at  TEXT,
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO analysis_sessions (session, state, targets, scored, failed, ranked_at, updated_at)
+SELECT as_of_date, CASE WHEN count(ranked_at) = count(*) THEN 'ranked' ELSE 'pending' END,
+       count(*), count(score), count(error), max(ranked_at),
+       coalesce(max(ranked_at), max(computed_at), '')
+FROM analysis_results GROUP BY as_of_date;
+)SQL";
+
+constexpr std::array<Migration, 6> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
     {4, k_v4},
     {5, k_v5, derive_price_adjustments},
+    {6, k_v6},
 }};
 
 } // namespace

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <sqlite3.h>
 #include <string>
 #include <string_view>
@@ -64,6 +65,27 @@ void bind_opt(SQLite::Statement& st, int index, const std::optional<T>& value) {
   } else {
     st.bind(index);
   }
+}
+
+// A JSON array of strings, for `IN (SELECT value FROM json_each(?))` (tickers are 6
+// alphanumeric characters; quotes and backslashes are escaped all the same).
+inline std::string json_array(std::span<const std::string> items) {
+  std::string out = "[";
+  for (const auto& item : items) {
+    if (out.size() > 1) {
+      out += ',';
+    }
+    out += '"';
+    for (const char ch : item) {
+      if (ch == '"' || ch == '\\') {
+        out += '\\';
+      }
+      out += ch;
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
 }
 
 } // namespace krxbatch::store

@@ -108,12 +108,13 @@ TEST_SUITE("analysis.end_to_end") {
     CHECK(column(db, "SELECT DISTINCT as_of_date FROM analysis_results") ==
           std::vector<std::string>{"2024-06-28"});
 
-    // daily_update catches up; the next run analyses and ranks 2024-07-03.
+    // daily_update catches up; the next run analyses and ranks 07-01, 07-02 and 07-03.
     REQUIRE(env.run({"daily_update"}).exit_code == 0);
     r = env.run({"--log-level", "info", "hourly_analysis"});
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK(r.err.find("succeeded: session 2024-07-03") != std::string::npos);
+    CHECK(r.err.find("succeeded: sessions 2024-07-01..2024-07-03: 3 of 3 ranked") !=
+          std::string::npos);
     CHECK(r.err.find("daily_update has not completed") == std::string::npos);
     CHECK(text(db, "SELECT last_success_date FROM job_status WHERE job_name = "
                    "'hourly_analysis'") == "2024-07-03");
@@ -144,12 +145,14 @@ TEST_SUITE("analysis.end_to_end") {
     const auto u = update.wait();
     INFO(u.err);
     CHECK(u.exit_code == 0);
+    // The next run scores the two sessions stored since, the newest first: no hole.
     r = env.run({"--log-level", "info", "hourly_analysis"});
     CHECK(r.exit_code == 0);
-    CHECK(r.err.find("succeeded: session 2024-07-03") != std::string::npos);
+    CHECK(r.err.find("succeeded: sessions 2024-07-02..2024-07-03: 2 of 2 ranked") !=
+          std::string::npos);
     auto db = env.open();
     CHECK(column(db, "SELECT DISTINCT as_of_date FROM analysis_results ORDER BY 1") ==
-          std::vector<std::string>{"2024-07-01", "2024-07-03"});
+          std::vector<std::string>{"2024-07-01", "2024-07-02", "2024-07-03"});
   }
 
   TEST_CASE("kill -9 mid-batch on a manual_setup database, then a rerun, is an uninterrupted run") {

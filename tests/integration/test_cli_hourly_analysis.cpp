@@ -49,6 +49,14 @@ const calendar::Calendar& calendar() {
   return cal;
 }
 
+// The `n` sessions ending on `last`, and the session before `day`.
+std::vector<core::Date> sessions_ending(core::Date last, int n) {
+  return calendar().business_days(calendar().business_day_back(last, n - 1), last);
+}
+core::Date session_before(core::Date day) {
+  return calendar().previous_business_day(day);
+}
+
 // A synthetic market of `tickers` issues over `sessions` sessions ending on `last`, in `db`.
 void build_market(const std::string& db, std::size_t tickers, std::size_t sessions,
                   core::Date last = core::Date(2024, 7, 1)) {
@@ -380,5 +388,85 @@ TEST_SUITE("cli.hourly_analysis") {
     INFO(rerun.err);
     CHECK(rerun.exit_code == 0);
     CHECK(digest(killed) == digest(calm));
+  }
+
+  TEST_CASE("--from on a 300-session backfill scores every session, with scores from the first "
+            "with enough history (120 bars) on") {
+    Workspace ws("from");
+    const auto db = ws.path("krx.db");
+    build_market(db, 6, 300);
+    const auto sessions = sessions_ending(core::Date(2024, 7, 1), 300);
+    REQUIRE(sessions.size() == 300);
+    const auto first = core::to_iso(sessions.front());
+
+    // Before the stored history: refused, nothing changed.
+    const auto before = digest(db);
+    auto r = analyse(db, {"--from", core::to_iso(session_before(sessions.front()))});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("no prices are stored for") != std::string::npos);
+    CHECK(digest(db) == before);
+
+    r = analyse(db, {"--from", first});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("succeeded: sessions " + first +
+                     "..2024-07-01: 300 of 300 ranked, 1800 "
+                     "stocks analysed, 0 failed") != std::string::npos);
+    CHECK(scalar(db, "SELECT count(*) FROM analysis_sessions WHERE state = 'ranked'") == "300");
+    CHECK(scalar(db, "SELECT count(DISTINCT as_of_date) FROM analysis_results") == "300");
+    CHECK(scalar(db, "SELECT count(*) FROM analysis_results") == "1800");
+    // The 120th session is the first with a score; every row before it says why not.
+    const auto enough = core::to_iso(sessions[119]);
+    CHECK(scalar(db, "SELECT min(as_of_date) FROM analysis_results WHERE score IS NOT NULL") ==
+          enough);
+    CHECK(scalar(db, "SELECT count(*) FROM analysis_results WHERE as_of_date < '" + enough +
+                         "' AND (flags IS NULL OR flags NOT LIKE '%short_history%') AND "
+                         "ticker <> '" +
+                         test::synthetic_ticker(3) + "'") == "0");
+    // Issue 3 is listed 30 sessions before the end: on older sessions it was not listed yet,
+    // which is not an error.
+    CHECK(scalar(db, "SELECT count(*) FROM analysis_results WHERE error IS NOT NULL") == "0");
+    CHECK(scalar(db, "SELECT flags FROM analysis_results WHERE ticker = '" +
+                         test::synthetic_ticker(3) + "' AND as_of_date = '" + first + "'") ==
+          "not_on_session");
+    // last_analyzed_date stays the newest session analysed.
+    CHECK(scalar(db, "SELECT count(*) FROM target_tickers WHERE last_analyzed_date = "
+                     "'2024-07-01'") == "6");
+
+    r = analyse(db, {"--from", first}, "2024-07-02T10:00:00+09:00");
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("skipped: nothing to do: sessions " + first + "..2024-07-01 are analysed") !=
+          std::string::npos);
+  }
+
+  TEST_CASE("every stock of a run failing raises a CRITICAL alert, a third of them a WARN") {
+    Workspace ws("all-failed");
+    const auto db = ws.path("krx.db");
+    build_market(db, 6, 130);
+    {
+      SQLite::Database d(db, SQLite::OPEN_READWRITE);
+      d.exec("UPDATE daily_prices SET close = -1 WHERE trade_date = '2024-06-28'");
+    }
+    auto r = analyse(db);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("6 analysed, 6 failed") != std::string::npos);
+    CHECK(column(db, "SELECT severity || ' ' || rule FROM alerts WHERE acknowledged = 0") ==
+          std::vector<std::string>{"CRITICAL analysis_all_failed"});
+
+    // Two of six failing (33 %) is a WARN; the CRITICAL is resolved.
+    {
+      SQLite::Database d(db, SQLite::OPEN_READWRITE);
+      d.exec("UPDATE daily_prices SET close = 1000 WHERE trade_date = '2024-06-28' AND ticker NOT "
+             "IN ('" +
+             test::synthetic_ticker(0) + "', '" + test::synthetic_ticker(1) + "')");
+      d.exec("DELETE FROM analysis_results");
+      d.exec("DELETE FROM analysis_sessions");
+    }
+    r = analyse(db, {}, "2024-07-02T10:00:00+09:00");
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("6 analysed, 2 failed") != std::string::npos);
+    CHECK(column(db, "SELECT severity || ' ' || rule FROM alerts WHERE acknowledged = 0") ==
+          std::vector<std::string>{"WARN analysis_failure_rate"});
   }
 }

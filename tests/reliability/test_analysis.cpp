@@ -225,6 +225,58 @@ TEST_SUITE("reliability.analysis") {
                                      {"seconds", seconds_since(start)}});
   }
 
+  TEST_CASE("kill -9 at seeded instants of hourly_analysis --from over a whole backfill: every "
+            "rerun ends identical to an uninterrupted run") {
+    const int kills = knob("ANALYSIS_RANGE_KILLS", 4, 2);
+    const auto run_seed = seed() + 11;
+    Rng rng(run_seed);
+    Market market(12);                     // 140 sessions x 12 stocks
+    const std::string from = "2023-12-04"; // the first of the 140 sessions
+    const std::vector<std::string> args = {"--log-level", "info", "hourly_analysis", "--from",
+                                           from};
+    const auto calm = market.path("calm-range.db");
+    copy_database(market.base, calm);
+    {
+      const auto r = Market::krxbatch(calm, args);
+      INFO(r.err);
+      REQUIRE(r.exit_code == 0);
+      REQUIRE(r.err.find("140 of 140 ranked") != std::string::npos);
+    }
+    const auto expected = Market::digest(calm);
+    const auto total = scalar(calm, "SELECT count(*) FROM analysis_results");
+    REQUIRE(total == 140 * 12);
+    const auto db = market.path("crash-range.db");
+    const auto start = std::chrono::steady_clock::now();
+    std::map<std::string, int> ranked_when_killed;
+    for (int k = 0; k < kills; ++k) {
+      copy_database(market.base, db);
+      const auto n = rng.between(1, total - 1);
+      CAPTURE(n);
+      const auto killed =
+          Market::krxbatch(db, args, {{"KRXBATCH_TEST_KILL_AFTER_STOCKS", std::to_string(n)}});
+      INFO(killed.err);
+      REQUIRE(killed.signal == SIGKILL);
+      // Whole batches only, and every ranked session is complete.
+      CHECK(committed(db) % 12 == 0);
+      CHECK(committed(db) <= n);
+      CHECK(scalar(db, "SELECT count(*) FROM analysis_sessions s WHERE state = 'ranked' AND "
+                       "(SELECT count(*) FROM analysis_results r WHERE r.as_of_date = "
+                       "s.session) <> 12") == 0);
+      ++ranked_when_killed[std::to_string(
+          scalar(db, "SELECT count(*) FROM analysis_sessions WHERE state = 'ranked'"))];
+      // The scheduled run (without --from) finishes the range that was asked for.
+      const auto rerun = Market::analyse(db);
+      INFO(rerun.err);
+      CHECK(rerun.exit_code == 0);
+      CHECK(Market::digest(db) == expected);
+    }
+    report("crash.hourly_analysis.range", {{"kills", kills},
+                                           {"stocks", total},
+                                           {"seed", run_seed},
+                                           {"ranked_when_killed", ranked_when_killed},
+                                           {"seconds", seconds_since(start)}});
+  }
+
   TEST_CASE("20 hourly_analysis started together while one works: exactly one does the work, "
             "the other 19 exit 75, no SQLITE_BUSY escapes, the results as one run leaves "
             "them") {

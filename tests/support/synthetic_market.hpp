@@ -1,6 +1,7 @@
 // A synthetic KRX market written straight into a database through the store API (tests and
 // the hourly_analysis benchmark; no fake server, no fetching): daily prices of `tickers`
-// issues over `sessions`, the KOSPI composite, target_tickers holding every issue, and
+// issues over `sessions` (every third one on KOSDAQ), the KOSPI and KOSDAQ composites (each
+// the cap-weighted move of its market's issues), target_tickers holding every issue, and
 // daily_update's mark on the last session. Deterministic for a seed. Header-only so that the
 // unit tests, the integration tests and the benchmark can all use it.
 #pragma once
@@ -12,6 +13,7 @@
 #include "krxbatch/store/price_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -88,14 +90,15 @@ inline core::Date write_synthetic_market(store::Database& db, const SyntheticMar
     close[i] = 2000.0 * std::exp(4.0 * synthetic_unit(m.seed, i, 0));
     shares[i] = 2'000'000 + static_cast<std::int64_t>(50'000'000 * synthetic_unit(m.seed, i, 1));
   }
-  double index = 2500.0;
+  // Per market (0 KOSPI, 1 KOSDAQ): the composite, and the caps before and after a session.
+  std::array<double, 2> index = {2500.0, 800.0};
   std::vector<market::PriceRow> rows;
   for (std::size_t s = 0; s < m.sessions.size(); ++s) {
     const auto day = m.sessions[s];
     const double factor = 0.012 * (synthetic_unit(m.seed, 999'999, s) - 0.5) * 2.0;
     rows.clear();
-    double cap_before = 0.0;
-    double cap_after = 0.0;
+    std::array<double, 2> cap_before = {0.0, 0.0};
+    std::array<double, 2> cap_after = {0.0, 0.0};
     for (std::size_t i = 0; i < n; ++i) {
       if (m.listed_from && s < m.listed_from(i)) {
         continue;
@@ -107,13 +110,14 @@ inline core::Date write_synthetic_market(store::Database& db, const SyntheticMar
       const auto c = halted ? static_cast<std::int64_t>(previous)
                             : synthetic_on_grid(previous * (1.0 + beta * factor + noise));
       close[i] = static_cast<double>(c);
-      cap_before += previous * static_cast<double>(shares[i]);
-      cap_after += close[i] * static_cast<double>(shares[i]);
+      const std::size_t k = i % 3 == 2 ? 1 : 0;
+      cap_before[k] += previous * static_cast<double>(shares[i]);
+      cap_after[k] += close[i] * static_cast<double>(shares[i]);
       market::PriceRow r;
       r.trade_date = day;
       r.ticker = synthetic_ticker(i);
       r.name = "종목" + r.ticker;
-      r.market = i % 3 == 2 ? market::Market::kosdaq : market::Market::kospi;
+      r.market = k == 1 ? market::Market::kosdaq : market::Market::kospi;
       r.close = c;
       r.change = c - static_cast<std::int64_t>(previous);
       if (halted) {
@@ -136,13 +140,15 @@ inline core::Date write_synthetic_market(store::Database& db, const SyntheticMar
       rows.push_back(std::move(r));
     }
     std::vector<market::IndexRow> indices;
-    if (m.with_index) {
-      index = cap_before > 0.0 ? index * cap_after / cap_before : index;
+    for (std::size_t k = 0; m.with_index && k < 2; ++k) {
+      index[k] = cap_before[k] > 0.0 ? index[k] * cap_after[k] / cap_before[k] : index[k];
+      const auto composite =
+          *market::composite_of(k == 0 ? market::Market::kospi : market::Market::kosdaq);
       market::IndexRow x;
       x.trade_date = day;
-      x.index_class = std::string(market::k_kospi_composite_class);
-      x.index_name = std::string(market::k_kospi_composite_name);
-      x.close = std::round(index * 100.0) / 100.0;
+      x.index_class = std::string(composite.index_class);
+      x.index_name = std::string(composite.index_name);
+      x.close = std::round(index[k] * 100.0) / 100.0;
       x.open = x.high = x.low = x.close;
       indices.push_back(std::move(x));
     }

@@ -319,9 +319,11 @@ TEST_SUITE("store.bar_loader") {
     CHECK(a.low[1] == 982.0);
     CHECK(a.value[1] == 100.0 * 1002.0);
     // The KOSPI composite per session, NaN where it is missing (days[4] = window[3]).
-    REQUIRE(bars.index_close.size() == 5);
-    CHECK(bars.index_close[0] == 2801.0);
-    CHECK(std::isnan(bars.index_close[3]));
+    REQUIRE(bars.index_closes.size() == 2);
+    REQUIRE(bars.index_closes[0].size() == 5);
+    CHECK(bars.index_closes[1].empty()); // no KOSDAQ composite stored
+    CHECK(bars.index_closes[0][0] == 2801.0);
+    CHECK(std::isnan(bars.index_closes[0][3]));
     std::vector<double> aligned;
     bars.aligned_index(0, aligned);
     REQUIRE(aligned.size() == 4);
@@ -341,7 +343,7 @@ TEST_SUITE("store.bar_loader") {
     store_day(db, d, {price("00000A", d, 100, 1)});
     analysis::BarSet bars;
     store::BarLoader(db).load(std::vector<std::string>{"00000A"}, std::vector<Date>{d}, bars);
-    CHECK(bars.index_close.empty());
+    CHECK(bars.index_closes[0].empty());
     std::vector<double> aligned = {1.0};
     bars.aligned_index(0, aligned);
     CHECK(aligned.empty());

@@ -422,6 +422,9 @@ TEST_SUITE("store.adjustments") {
       // A version-4 file: what migration 5 adds is not there yet.
       f.db.execute("DROP VIEW daily_prices_adjusted");
       f.db.execute("DROP TABLE price_adjustments");
+      f.db.execute("DROP TABLE analysis_sessions"); // and migration 6's
+      f.db.execute("DROP INDEX analysis_results_stale");
+      f.db.execute("ALTER TABLE analysis_results DROP COLUMN stale");
       f.db.execute("PRAGMA user_version = 4");
     }
     REQUIRE(derived_at_ingest == std::vector<std::string>{split_event(ex)});

@@ -38,7 +38,7 @@ ops::StatusReport sample_report() {
   weird.job = "odd\"job\\\n";
   weird.state = "never_run";
   r.jobs = {daily, weird};
-  r.analysis = {Date(2024, 7, 3), 10, 4, 6, false};
+  r.analysis = {Date(2024, 7, 3), 10, 4, 6, false, 0, {}};
   r.open_alerts.warn = 1;
   r.krx_calls_today = 12;
   r.krx_daily_limit = 10000;

@@ -55,6 +55,12 @@ struct Prepared {
                "('000050','E','KOSPI',1,'2024-07-01','2024-07-01',NULL,0)");
     // C's analysis for the session stored an error.
     db.execute("UPDATE target_tickers SET last_error = 'no bars' WHERE ticker = '000030'");
+    db.execute("INSERT INTO analysis_results (ticker, as_of_date, error) VALUES "
+               "('000010', '2024-07-01', NULL), ('000020', '2024-07-01', NULL), "
+               "('000030', '2024-07-01', 'no bars'), ('000040', '2024-06-28', NULL)");
+    // 06-28 was ranked before; a reload of 06-27 made it pending again.
+    db.execute("INSERT INTO analysis_sessions (session, state, reason, updated_at) VALUES "
+               "('2024-06-28', 'pending', 'reload of 2024-06-27', 'x')");
     db.execute("INSERT INTO api_calls (kst_date, calls) VALUES ('2024-07-04', 8), "
                "('2024-07-03', 99)");
   }
@@ -106,6 +112,16 @@ TEST_SUITE("ops.status") {
     CHECK(r.analysis.remaining == 1);
     CHECK(r.analysis.failed == 1);
     CHECK_FALSE(r.analysis.ranked);
+    // Every session still to score, newest first, with scored / remaining.
+    REQUIRE(r.analysis.incomplete.size() == 2);
+    CHECK(r.analysis.incomplete[0].session == Date(2024, 7, 1));
+    CHECK(r.analysis.incomplete[0].scored == 3);
+    CHECK(r.analysis.incomplete[0].remaining == 1);
+    CHECK_FALSE(r.analysis.incomplete[0].reason);
+    CHECK(r.analysis.incomplete[1].session == Date(2024, 6, 28));
+    CHECK(r.analysis.incomplete[1].scored == 1);
+    CHECK(r.analysis.incomplete[1].remaining == 3);
+    CHECK(r.analysis.incomplete[1].reason == "reload of 2024-06-27");
     CHECK(r.open_alerts.total() == 2);
     CHECK(r.open_alerts.critical == 1);
     CHECK(r.newest_alerts.size() == 2);
@@ -135,8 +151,8 @@ TEST_SUITE("ops.status") {
     CHECK(daily["days"][0]["last_error"] == "HTTP 500");
     CHECK(j["jobs"][0]["last_run"].is_null());
     CHECK(j["jobs"][0]["sessions_behind"].is_null());
-    CHECK(keys(j["analysis"]) ==
-          std::vector<std::string>{"session", "targets", "done", "remaining", "ranked", "failed"});
+    CHECK(keys(j["analysis"]) == std::vector<std::string>{"session", "targets", "done", "remaining",
+                                                          "ranked", "failed", "incomplete"});
     CHECK(keys(j["alerts"]) ==
           std::vector<std::string>{"open", "critical", "warn", "info", "newest"});
     CHECK(keys(j["alerts"]["newest"][0]) ==
@@ -166,7 +182,10 @@ TEST_SUITE("ops.status") {
     CHECK(text.find("daily_update     2024-07-01    2       failed") != std::string::npos);
     CHECK(text.find("2024-07-02 failed after 2 attempt(s): HTTP 500") != std::string::npos);
     CHECK(text.find("2024-07-03 waiting") != std::string::npos);
-    CHECK(text.find("3/4 targets done (1 failed), 1 remaining") != std::string::npos);
+    CHECK(text.find("3/4 targets done (1 failed), 1 remaining; 2 session(s) to score\n"
+                    "  2024-07-01 3 scored / 1 remaining\n"
+                    "  2024-06-28 1 scored / 3 remaining (reload of 2024-06-27)") !=
+          std::string::npos);
     CHECK(text.find("2 open (1 CRITICAL, 1 WARN, 0 INFO)") != std::string::npos);
     CHECK(text.find("KRX calls 8 of 100 used today") != std::string::npos);
   }

@@ -294,6 +294,9 @@ TEST_SUITE("store.prices") {
       REQUIRE(store::migrations()[2].version == 3);
       raw.exec("DROP VIEW daily_prices_adjusted");
       raw.exec("DROP TABLE price_adjustments"); // migration 5's
+      raw.exec("DROP TABLE analysis_sessions"); // and migration 6's
+      raw.exec("DROP INDEX analysis_results_stale");
+      raw.exec("ALTER TABLE analysis_results DROP COLUMN stale");
       raw.exec("DROP TABLE daily_prices_staging");
       raw.exec(std::string(store::migrations()[2].sql));
       raw.exec("INSERT INTO daily_prices_staging SELECT * FROM daily_prices");

@@ -5,8 +5,8 @@
 // computing allocate nothing per issue once the arena has grown to its working size. Series i
 // occupies rows [ranges[i].first, ranges[i].second) of every column, oldest bar first; each bar
 // also records which session of `sessions` it belongs to, which lines it up with per-session
-// data such as the KOSPI composite. Plain data: not synchronised; concurrent readers are fine
-// while nobody writes.
+// data such as the composite index its market is measured against. Plain data: not synchronised;
+// concurrent readers are fine while nobody writes.
 #pragma once
 
 #include "krxbatch/analysis/bars.hpp"
@@ -21,10 +21,15 @@
 namespace krxbatch::analysis {
 
 struct BarSet {
+  // Which series has no index: series_index's value for it.
+  static constexpr std::uint32_t k_no_index = 0xFFFFFFFFU;
+
   std::vector<core::Date> sessions; // the window, ascending
-  // Per session: the index close that day (the KOSPI composite), NaN when unknown. Empty when
-  // the window has no index data at all.
-  std::vector<double> index_close;
+  // Per index (the loader numbers them: store/bar_loader.hpp), per session: its close that day,
+  // NaN when unknown. An index without any close in the window is empty.
+  std::vector<std::vector<double>> index_closes;
+  // Per series: which of index_closes it is measured against, or k_no_index.
+  std::vector<std::uint32_t> series_index;
 
   // Every bar of every series, series after series. Bars are normalised (bars.hpp): a bar
   // that did not trade has O = H = L = C and volume 0.
@@ -41,7 +46,7 @@ struct BarSet {
   std::size_t bar_count(std::size_t series) const {
     return ranges[series].second - ranges[series].first;
   }
-  // Empties every column and series, keeping capacity (sessions and index_close too).
+  // Empties every column and series, keeping capacity (sessions and index closes too).
   void clear();
   // The columns of `series` (with traded value). Precondition: series < series_count().
   BarsView view(std::size_t series) const;
@@ -49,8 +54,9 @@ struct BarSet {
   std::span<const std::uint32_t> bar_sessions(std::size_t series) const;
   // Whether the last bar of `series` falls on the window's last session.
   bool ends_on_last_session(std::size_t series) const;
-  // Writes the index close on each bar's session of `series` to `out` (resized to its bar
-  // count; NaN where unknown). Leaves `out` empty when the window has no index data.
+  // Writes the close of the series' index on each bar's session of `series` to `out` (resized
+  // to its bar count; NaN where unknown). Leaves `out` empty when the series has no index or
+  // its index has no close in the window.
   void aligned_index(std::size_t series, std::vector<double>& out) const;
 };
 

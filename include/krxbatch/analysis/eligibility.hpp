@@ -20,12 +20,13 @@ namespace krxbatch::analysis {
 enum class Flag : std::uint32_t {
   short_history = 1U << 0,    // fewer than min_bars bars: not eligible
   partial_history = 1U << 1,  // fewer than full_history_bars: eligible, the long factors missing
-  not_on_session = 1U << 2,   // no bar on the session (delisted, or its row is missing)
+  not_on_session = 1U << 2,   // no bar on the session (delisted, not listed yet, or missing)
   suspended = 1U << 3,        // no trade on the session (volume 0): not eligible
   low_value = 1U << 4,        // average traded value below the floor: not eligible
   zero_volume_days = 1U << 5, // too many days without trades lately: not eligible
-  no_index = 1U << 6,         // no KOSPI composite close on the session: the factors that need
-                              // it (market-adjusted momentum, beta, relative strength) missing
+  no_index =
+      1U << 6, // no close of its market's composite on the session (always for KONEX): the factors
+               // that need it (market-adjusted momentum, beta, relative strength) missing
 };
 
 inline constexpr std::size_t k_flag_count = 7;
@@ -55,7 +56,7 @@ struct EligibilityFacts {
   double average_value = 0.0;       // mean traded value of the last liquidity_window bars (NaN
                                     // when fewer)
   std::size_t zero_volume_days = 0; // among the last liquidity_window bars
-  bool index_on_session = false;    // the KOSPI composite has a close on the session
+  bool index_on_session = false;    // its market's composite has a close on the session
 };
 
 struct Eligibility {

@@ -1,6 +1,6 @@
 // The nightly score, per stock: the raw factors of its five pillars, the key indicator values
-// and its eligibility, computed from its own bars (and the KOSPI composite) as of the session.
-// The cross-sectional part (percentile ranks, pillar and composite scores) is ranking.hpp.
+// and its eligibility, computed from its own bars (and its market's composite index) as of the
+// session. The cross-sectional part (percentile ranks, pillar and composite scores) is ranking.hpp.
 // docs/SCORING.md explains every factor, its window, direction and source.
 //
 // Pure: no I/O, no clock. `StockAnalyser` keeps reusable buffers and is not synchronised: use
@@ -42,7 +42,7 @@ enum class Factor : std::size_t {
   macd_hist_rel,   // MACD histogram / C
   // momentum
   mom_12_7,      // C_{t−126}/C_{t−252} − 1 (Novy-Marx; robust on KRX)
-  mom_idio_12_1, // 12-1 return minus beta × KOSPI's 12-1 return (market-adjusted)
+  mom_idio_12_1, // 12-1 return minus beta × the composite's 12-1 return (market-adjusted)
   near_high_252, // C / max(C over 252 bars) (George & Hwang)
   // short term
   reversal_5,   // −(C_t/C_{t−5} − 1)
@@ -59,8 +59,8 @@ enum class Factor : std::size_t {
   amihud_21,    // Amihud illiquidity over 21 bars, per KRW
   // diagnostics
   mom_12_1,         // C_{t−21}/C_{t−252} − 1
-  beta_120,         // beta of daily returns on KOSPI's over 120 returns
-  rel_strength_120, // 120-bar return minus KOSPI's
+  beta_120,         // beta of daily returns on the composite's over 120 returns
+  rel_strength_120, // 120-bar return minus the composite's
   zero_volume_days_20,
 };
 inline constexpr std::size_t k_factor_count = 22;
@@ -134,10 +134,10 @@ public:
   explicit StockAnalyser(EligibilityRules rules = {}) : m_rules(rules) {}
 
   // Analyses `bars` (normalised, oldest first, the last bar being the newest at or before
-  // the session). `index_close` is the KOSPI composite aligned bar by bar (NaN where it has no
-  // close), or empty when there is none. `on_session`: whether the last bar is the session's.
-  // Preconditions: bars.valid(), bars.size() >= 1, bars.has_value(), index_close empty or of
-  // bars.size(), every close positive.
+  // the session). `index_close` is the composite of the stock's market aligned bar by bar (NaN
+  // where it has no close), or empty when there is none. `on_session`: whether the last bar is the
+  // session's. Preconditions: bars.valid(), bars.size() >= 1, bars.has_value(), index_close empty
+  // or of bars.size(), every close positive.
   void analyse(const BarsView& bars, std::span<const double> index_close, bool on_session,
                StockAnalysis& out);
 

@@ -13,6 +13,10 @@
 // one before it failed). An issue is compared only with its row on the previous KRX session;
 // when that session is not stored, the session gets no events until it is.
 //
+// A session the analysis has scored from (a reload, or rows fetched again after they vanished)
+// is compared before and after, in the same transaction: the scores that read what changed are
+// marked for recomputation (store::AnalysisStore::mark_stale; docs/SCORING.md "Reloads").
+//
 // Shared by daily_update and manual_setup; day states live under the job `daily_update`.
 // Not thread-safe; the caller holds the ingestion lock.
 #pragma once
@@ -22,6 +26,7 @@
 #include "krxbatch/market/rebase.hpp"
 #include "krxbatch/market/validation.hpp"
 #include "krxbatch/store/adjustment_store.hpp"
+#include "krxbatch/store/analysis_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
@@ -91,6 +96,10 @@ private:
   // k_reference_sessions) most recent sessions stored before `day`, from memory when this run
   // stored the session before it.
   std::optional<std::size_t> reference_count(const core::Date& day, market::Market m);
+  // Marks stale the scores that read what changed on `session` since `before` (its inputs
+  // before the reload of `reloaded`).
+  void mark_stale_scores(const core::Date& session, const store::SessionInputs& before,
+                         const core::Date& reloaded, const core::KstTime& now);
 
   JobEnv m_env;
   fetch::MarketSource& m_source;
@@ -99,6 +108,7 @@ private:
   store::JobStore m_jobs;
   store::PriceStore m_prices;
   store::AdjustmentStore m_adjustments;
+  store::AnalysisStore m_results;
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;

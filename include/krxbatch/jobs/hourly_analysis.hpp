@@ -1,26 +1,37 @@
-// hourly_analysis (DESIGN §1): score the analysis universe for the session daily_update has
-// completed, largest market cap first, inside a time budget, resuming where the last run
-// stopped.
+// hourly_analysis (DESIGN §1; docs/SCORING.md "Which sessions are scored"): score the analysis
+// universe for every session daily_update has completed that is not scored yet, freshest
+// first, largest market cap first within a session, inside a time budget and a quota,
+// resuming where the last run stopped.
 //
-// The session is daily_update's mark; when a newer session should be published by now, the
-// run says that daily_update has not completed it and analyses the mark (nothing newer is
-// ever read). The queue is the active targets whose last_analyzed_date is before the session,
-// ordered by market cap on the session (store::AnalysisStore::candidates). Bars are loaded in
-// bulk (store::BarLoader), each stock is analysed on its own (analysis::StockAnalyser, on up
-// to `threads` threads), and every `batch_size` stocks are committed together with their
-// last_analyzed_date, so a killed run loses at most one batch. A stock whose data cannot be
-// analysed (no bars in the window, a close that is not a price) is recorded with its error
-// and leaves the queue like the others. When no active target is left for the session, the
-// session is ranked (analysis::rank_session) and the job's mark set to it, in one transaction.
+// The sessions are store::AnalysisStore::incomplete_sessions: every KRX session from the first
+// one tracked in analysis_sessions up to daily_update's mark that is not ranked (new sessions,
+// holes after a catch-up, sessions whose scores a reload made stale), newest first: the scores
+// an operator reads (the latest session) come before history. Nothing newer than the mark is
+// ever read; when a newer session should be published by now, the run says that daily_update
+// has not completed it. A session's queue is its active targets without a current
+// analysis_results row (none, or a stale one), by market cap on the session
+// (store::AnalysisStore::candidates). Bars are loaded in bulk over the session's own window
+// (store::BarLoader), each stock is analysed on its own (analysis::StockAnalyser, on up to
+// `threads` threads), and every `batch_size` stocks are committed together, so a killed run
+// loses at most one batch. A stock whose data cannot be analysed (no bars in the window, a
+// close that is not a price) is recorded with its error and leaves the queue like the others;
+// one without bars that was listed after the session is recorded not eligible
+// (not_on_session), without an error. The run that analyses a session's last target ranks the
+// session (analysis::rank_session), records it ranked in analysis_sessions and, when it is the
+// newest ranked, as the job's mark, in one transaction.
 //
-// With `ticker` set, only that target is recomputed (budget and quota do not apply); if its
-// session was already ranked, the session is ranked again.
+// With `from` (and `to`, default the mark), only those sessions are worked on; they are
+// tracked from then on, so the scheduled runs finish them when this run cannot. With `ticker`
+// set, only that target is recomputed for the mark (budget and quota do not apply); if the
+// session was already ranked, it is ranked again.
 //
-// Outcome and exit code: succeeded (the session ranked), partial (stopped by the budget or the
-// quota; the next run resumes), skipped (nothing to do), all exit 0; failed, exit 1, when any
-// stock failed in this run (the summary names how many and the first error). Throws
-// core::Error (exit 2) when daily_update has no mark or there are no active targets, or for
-// an unknown --ticker. The caller holds the analysis lock.
+// Outcome and exit code: succeeded (every session worked on ranked), partial (stopped by the
+// budget or the quota; the next run resumes), skipped (nothing to do), all exit 0; failed,
+// exit 1, when any stock failed in this run (the summary names how many and the first error).
+// Alerts: more than k_analysis_failure_alert_rate of the run's stocks failed: WARN; every one
+// failed: CRITICAL. Throws core::Error (exit 2) when daily_update has no mark or there are no
+// active targets, for an unknown --ticker, or a --from/--to range that is not stored. The
+// caller holds the analysis lock.
 #pragma once
 
 #include "krxbatch/analysis/score.hpp"
@@ -37,7 +48,8 @@
 
 namespace krxbatch::jobs {
 
-// A WARN alert is raised when more than this share of a run's stocks failed.
+// A WARN alert is raised when more than this share of a run's stocks failed (CRITICAL when
+// all of them did).
 inline constexpr double k_analysis_failure_alert_rate = 0.30;
 
 struct HourlyAnalysisOptions {
@@ -47,6 +59,8 @@ struct HourlyAnalysisOptions {
   RunBudget::Now monotonic_now;      // empty: std::chrono::steady_clock::now
   std::optional<std::int64_t> quota; // at most this many stocks in this run
   std::optional<std::string> ticker; // recompute only this target
+  std::optional<core::Date> from;    // score only the sessions from this one ...
+  std::optional<core::Date> to;      // ... to this one (default: daily_update's mark)
   unsigned threads = 1;              // for the per-stock computation
   std::size_t batch_size = 50;       // stocks per transaction
   std::size_t load_chunk = 256;      // stocks per bulk load (one query)

@@ -65,8 +65,29 @@ constexpr std::uint64_t ticker_key(std::string_view ticker) {
   return key;
 }
 
-// The composite indices the analysis uses (beta, relative strength).
+// The composite indices the analysis measures stocks against (beta, market-adjusted momentum,
+// relative strength): each market's own, as the Open API names it (IDX_CLSS, IDX_NM).
 inline constexpr std::string_view k_kospi_composite_class = "KOSPI";
 inline constexpr std::string_view k_kospi_composite_name = "코스피";
+inline constexpr std::string_view k_kosdaq_composite_class = "KOSDAQ";
+inline constexpr std::string_view k_kosdaq_composite_name = "코스닥";
+
+struct Composite {
+  std::string_view index_class;
+  std::string_view index_name;
+};
+
+// The composite of `m`'s stocks; none for KONEX (the Open API publishes no KONEX index).
+constexpr std::optional<Composite> composite_of(Market m) {
+  switch (m) {
+  case Market::kospi:
+    return Composite{k_kospi_composite_class, k_kospi_composite_name};
+  case Market::kosdaq:
+    return Composite{k_kosdaq_composite_class, k_kosdaq_composite_name};
+  case Market::konex:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 } // namespace krxbatch::market

@@ -62,14 +62,24 @@ struct JobReport {
   std::vector<DayIssue> days; // failed and waiting days, oldest first
 };
 
-// hourly_analysis' progress on the session it works on (daily_update's mark).
+// A session hourly_analysis has still to complete (store::AnalysisStore::incomplete_sessions).
+struct IncompleteSession {
+  core::Date session;
+  int scored = 0;    // active targets analysed for it (a current analysis_results row)
+  int remaining = 0; // active targets still to analyse
+  std::optional<std::string> reason; // why it is pending again (a reload), if it was ranked
+};
+
+// hourly_analysis' progress on the newest session (daily_update's mark), and every session it
+// has still to complete.
 struct AnalysisProgress {
   std::optional<core::Date> session;
   int targets = 0;     // active targets
-  int done = 0;        // analysed for the session (last_analyzed_date >= session)
+  int done = 0;        // analysed for the session
   int remaining = 0;   // targets - done
-  bool ranked = false; // hourly_analysis' mark has reached the session
+  bool ranked = false; // the session is ranked (analysis_sessions)
   int failed = 0;      // of `done`, those whose analysis stored an error (last_error)
+  std::vector<IncompleteSession> incomplete; // newest first
 };
 
 struct StatusReport {

@@ -1,11 +1,12 @@
 // A fingerprint of the stored market data ("logical dump"): two databases with the same
-// digest hold the same prices, index prices, universe, analysis results, data-quality issues
-// and job marks, whatever their run history, timestamps or physical layout.
+// digest hold the same prices, index prices, universe, analysis results, the analysis state of
+// each session, data-quality issues, corporate actions and job marks, whatever their run history,
+// timestamps or physical layout.
 //
 // Each table's rows are serialised canonically (ordered by key; integers in decimal, reals
 // with 17 significant digits, NULL as \N) and hashed with SHA-256. Columns that record *when*
-// something happened (computed_at, ranked_at, detected_at, row ids) are left out, as are the
-// run history, day states, alerts and call counts. Read-only.
+// something happened (computed_at, ranked_at, updated_at, detected_at, row ids) are left out, as
+// are the run history, day states, alerts and call counts. Read-only.
 #pragma once
 
 #include "krxbatch/store/database.hpp"
