@@ -204,6 +204,7 @@ ops::DatabaseFacts gather_database(const fs::path& db, const ops::Settings* sett
 // endpoints (what a day's ingestion calls).
 std::vector<fetch::Endpoint> endpoints_of(const std::vector<market::Market>& markets) {
   std::vector<fetch::Endpoint> out;
+  out.reserve(2 * markets.size());
   for (const auto m : markets) {
     out.push_back(fetch::stock_endpoint(m));
   }

@@ -27,7 +27,7 @@ ReplaySource::ReplaySource(std::filesystem::path dir) : m_dir(std::move(dir)) {
 std::filesystem::path ReplaySource::file_for(Endpoint endpoint, const core::Date& day) const {
   const auto stem = answer_stem(endpoint, day);
   const auto year = m_dir / std::to_string(static_cast<int>(day.year()));
-  const std::filesystem::path plain = m_dir / (stem + ".json");
+  std::filesystem::path plain = m_dir / (stem + ".json");
   for (const auto& candidate :
        {plain, m_dir / (stem + ".json.gz"), year / (stem + ".json.gz"), year / (stem + ".json")}) {
     std::error_code ec;

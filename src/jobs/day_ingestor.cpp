@@ -1,5 +1,7 @@
 #include "krxbatch/jobs/day_ingestor.hpp"
 
+#include "krxbatch/analysis/score.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -53,7 +55,8 @@ std::string hhmm_date(const core::KstTime& t) {
 DayIngestor::DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings settings,
                          std::int64_t run_id)
     : m_env(env), m_source(source), m_settings(std::move(settings)), m_run_id(run_id),
-      m_jobs(env.db), m_prices(env.db), m_adjustments(env.db), m_alerts(env.db) {}
+      m_jobs(env.db), m_prices(env.db), m_adjustments(env.db), m_results(env.db), m_alerts(env.db) {
+}
 
 std::vector<fetch::Endpoint> DayIngestor::day_endpoints() const {
   std::vector<fetch::Endpoint> endpoints;
@@ -239,6 +242,15 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
     const auto mark = m_jobs.job(k_job).last_success_date;
     staged = !mark || day > *mark;
   }
+  // What the scores read of this session and the next (whose corporate actions are derived
+  // again below), when the analysis has scored from it: compared after the writes.
+  const auto following = m_env.calendar.next_business_day_if_known(day);
+  std::optional<std::pair<store::SessionInputs, store::SessionInputs>> scored_inputs;
+  if (!staged && m_results.any_rows_from(day)) {
+    scored_inputs.emplace(m_results.session_inputs(day), following
+                                                             ? m_results.session_inputs(*following)
+                                                             : store::SessionInputs{});
+  }
   const auto rows =
       m_prices.replace_day(day, prices, indices, warnings, now,
                            staged ? store::PriceTable::staging : store::PriceTable::daily_prices);
@@ -256,6 +268,12 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   if (const auto next = m_env.calendar.next_business_day_if_known(day)) {
     if (const auto after = m_adjustments.session_closes(*next); !after.empty()) {
       m_adjustments.replace_session(*next, market::find_rebases(closes, after), now);
+    }
+  }
+  if (scored_inputs) {
+    mark_stale_scores(day, scored_inputs->first, day, now);
+    if (following) {
+      mark_stale_scores(*following, scored_inputs->second, day, now);
     }
   }
   m_jobs.apply(k_job, day, state::DayEvent::succeed, now, {}, rows);
@@ -285,6 +303,37 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   m_last_day = day;
   m_last_closes = std::move(closes);
   return {Kind::stored, rows, static_cast<int>(warnings.size()), {}, std::nullopt};
+}
+
+void DayIngestor::mark_stale_scores(const core::Date& session, const store::SessionInputs& before,
+                                    const core::Date& reloaded, const core::KstTime& now) {
+  const auto changed = store::changed_inputs(before, m_results.session_inputs(session));
+  if (!changed.any()) {
+    return;
+  }
+  // A score of (ticker, X) reads the ticker's bars over X's window (the session and the
+  // k_window_sessions - 1 before it) and its composite's closes: `session` is in the window of
+  // the sessions from it to k_window_sessions - 1 after it.
+  core::Date through = session;
+  for (std::size_t i = 1; i < analysis::k_window_sessions; ++i) {
+    const auto next = m_env.calendar.next_business_day_if_known(through);
+    if (!next) {
+      through = core::Date(9999, 12, 31);
+      break;
+    }
+    through = *next;
+  }
+  const std::string reason = session == reloaded
+                                 ? "reload of " + core::to_iso(reloaded)
+                                 : "corporate actions of " + core::to_iso(session) +
+                                       " derived again by the reload of " + core::to_iso(reloaded);
+  const auto marked = m_results.mark_stale(changed, session, through, reason, now);
+  spdlog::info("daily_update: the {} changed {} on {}: {} score(s) from then on are recomputed by "
+               "the next analysis",
+               session == reloaded ? "reload" : "corporate actions derived again",
+               changed.index ? std::string("a composite index")
+                             : std::to_string(changed.tickers.size()) + " issue(s)",
+               core::to_iso(session), marked);
 }
 
 bool DayIngestor::merge_due() const {

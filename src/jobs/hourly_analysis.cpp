@@ -75,7 +75,7 @@ std::vector<core::Date> plan_range(JobEnv env, const HourlyAnalysisOptions& opti
     throw core::usage_error("hourly_analysis: --from " + core::to_iso(from) +
                             " is outside the holiday files' years (holidays/)");
   }
-  const auto days = env.calendar.business_days(from, to);
+  auto days = env.calendar.business_days(from, to);
   if (days.empty()) {
     throw core::usage_error("hourly_analysis: no KRX session between " + core::to_iso(from) +
                             " and " + core::to_iso(to));

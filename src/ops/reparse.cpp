@@ -46,7 +46,8 @@ ReparseReport reparse_archive(store::Database& db, const std::filesystem::path& 
   }
   store::PriceStore prices(db);
   std::set<core::Date> compared;
-  for (const auto& [day, answers] : days) {
+  for (const auto& [day_key, answers] : days) {
+    const core::Date& day = day_key; // a name a lambda can capture (clang 14: not a binding)
     std::vector<std::string> lines;
     const auto note = [&](fetch::Endpoint e, const std::string& what) {
       lines.push_back(core::to_iso(day) + " " + std::string(fetch::api_id(e)) + " " + what);

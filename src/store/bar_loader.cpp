@@ -149,7 +149,10 @@ void adjust_series(analysis::BarSet& out, std::size_t series,
   for (const auto s : out.bar_sessions(series)) {
     dates.push_back(out.sessions[s]);
   }
-  const auto cols = [&](std::vector<double>& c) { return std::span(c.data() + begin, n); };
+  // `first` rather than the binding: clang 14 cannot capture a structured binding.
+  const auto cols = [&, first = begin](std::vector<double>& c) {
+    return std::span(c.data() + first, n);
+  };
   analysis::back_adjust(
       {cols(out.open), cols(out.high), cols(out.low), cols(out.close), cols(out.volume)}, dates,
       events);

@@ -83,8 +83,8 @@ struct DatabaseFacts {
 // Bytes per stored session when the database holds too few sessions to measure its own
 // growth: a full market (KOSPI + KOSDAQ, ~2,700 issues; 115 MB for 300 sessions, README "Data
 // care") and its archive (61 MiB for 300 sessions, docs/PERFORMANCE.md "The raw archive").
-inline constexpr std::uintmax_t k_db_bytes_per_session = 400U * 1024U;
-inline constexpr std::uintmax_t k_archive_bytes_per_session = 210U * 1024U;
+inline constexpr std::uintmax_t k_db_bytes_per_session = std::uintmax_t{400} * 1024U;
+inline constexpr std::uintmax_t k_archive_bytes_per_session = std::uintmax_t{210} * 1024U;
 inline constexpr int k_sessions_per_year = 250;
 
 // The database: where it is, its schema, whether it is writable, and the free disk space
