@@ -104,8 +104,9 @@ TEST_SUITE("analysis.csv") {
   }
 
   TEST_CASE("a day without trades may leave open, high and low empty, and is normalised") {
-    const auto r =
-        analysis::parse_bars_csv(k_header + "2024-01-02,10,12,9,11,5\n" + "2024-01-03,,,,11.5,0\n");
+    // Named: the parsed lines are views into the text, which must outlive them.
+    const std::string text = k_header + "2024-01-02,10,12,9,11,5\n" + "2024-01-03,,,,11.5,0\n";
+    const auto r = analysis::parse_bars_csv(text);
     REQUIRE(r.ok());
     auto bars = r.value().bars;
     CHECK(bars.open[1] == 0.0);
