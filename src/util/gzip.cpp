@@ -149,15 +149,20 @@ std::string gzip_bytes(std::string_view data, int level) {
       throw core::failure("gzip: libdeflate could not start (out of memory?)");
     }
   }
-  std::string out;
-  out.resize(libdeflate_gzip_compress_bound(compressor, data.size()));
-  const auto written =
-      libdeflate_gzip_compress(compressor, data.data(), data.size(), out.data(), out.size());
+  // The worst case is a little more than the input: compressed into a buffer kept per thread,
+  // which only grows, and copied out at its real size (a fresh buffer of the worst-case size per
+  // call cost more in page faults and zeroing than the compression of a small answer).
+  thread_local std::vector<char> scratch;
+  const auto bound = libdeflate_gzip_compress_bound(compressor, data.size());
+  if (scratch.size() < bound) {
+    scratch.resize(bound);
+  }
+  const auto written = libdeflate_gzip_compress(compressor, data.data(), data.size(),
+                                                scratch.data(), scratch.size());
   if (written == 0) {
     throw core::failure("gzip: compressing " + std::to_string(data.size()) + " bytes failed");
   }
-  out.resize(written);
-  return out;
+  return {scratch.data(), written};
 }
 
 std::string read_gzip_file(const std::filesystem::path& path) {

@@ -1,6 +1,6 @@
 // gzip (RFC 1952): files, streaming with zlib, for compressed backups; bytes in memory with
-// libdeflate (one call, no stream, ~1.8x zlib's speed), for the raw archive of KRX answers. Thread-safe (no shared state). Errors throw core::Error (exit 1)
-// naming the file.
+// libdeflate (one call, no stream, ~1.8x zlib's speed), for the raw archive of KRX answers.
+// Thread-safe (no shared state). Errors throw core::Error (exit 1) naming the file.
 #pragma once
 
 #include <filesystem>
