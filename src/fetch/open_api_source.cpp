@@ -52,13 +52,13 @@ std::string normalise_base_url(std::string base, const std::string& origin) {
 }
 
 // "HTTP 401 'Unauthorized Key'": the status and what the body says, briefly.
-std::string status_detail(const HttpResponse& response) {
+std::string status_detail(const HttpResponse& response, std::string_view body) {
   std::string detail = "HTTP " + std::to_string(response.status);
-  if (const auto error = market::parse_api_error(response.body)) {
+  if (const auto error = market::parse_api_error(body)) {
     detail += " '" + (error->message.empty() ? error->code : error->message) + "'";
   } else if (!response.location.empty()) {
     detail += " redirecting to '" + market::excerpt(response.location, 100) + "'";
-  } else if (const auto text = market::excerpt(response.body, 80); !text.empty()) {
+  } else if (const auto text = market::excerpt(body, 80); !text.empty()) {
     detail += " '" + text + "'";
   }
   return detail;
@@ -176,24 +176,27 @@ OpenApiSource::fetch(Endpoint endpoint, const core::Date& day,
       r.body = util::redact(std::move(r.body));
       r.content_type = util::redact(std::move(r.content_type));
       spdlog::trace("{}: HTTP {}, {} bytes{}", what, r.status, r.body.size(), content_type_note(r));
+      // The archive shares the body (it compresses on its own thread) rather than copying it.
+      const auto shared = std::make_shared<const std::string>(std::move(r.body));
+      const std::string& body = *shared;
       if (m_sink != nullptr && r.status == 200) {
-        m_sink->keep(endpoint, day, r.body);
+        m_sink->keep(endpoint, day, shared);
       }
-      if (const auto kind = classify_status(r.status, r.body)) {
-        failed = AttemptFailure{*kind, status_detail(r)};
+      if (const auto kind = classify_status(r.status, body)) {
+        failed = AttemptFailure{*kind, status_detail(r, body)};
       } else {
-        auto rows = parse(r.body);
+        auto rows = parse(body);
         if (rows.ok()) {
           spdlog::debug("{}: {} rows", what, rows.value().size());
           return std::move(rows).value();
         }
         const auto& problem = rows.failure();
         spdlog::trace("{}: the body starts with '{}'", what,
-                      util::redact(market::excerpt(r.body, 200)));
+                      util::redact(market::excerpt(body, 200)));
         std::string detail =
             "HTTP " + std::to_string(r.status) + " with " + problem.message + content_type_note(r);
         if (problem.kind == market::BodyProblem::error_object) {
-          const auto error = market::parse_api_error(r.body);
+          const auto error = market::parse_api_error(body);
           failed = AttemptFailure{error ? classify_api_error(*error) : FailureKind::malformed_body,
                                   detail};
         } else {

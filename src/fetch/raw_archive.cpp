@@ -156,7 +156,7 @@ struct RawArchive::Impl {
   struct Answer {
     Endpoint endpoint;
     core::Date day;
-    std::string body;
+    SharedBody body;
   };
 
   Impl(fs::path archive_dir, const util::PathPolicy& path_policy, std::string where)
@@ -237,7 +237,7 @@ struct RawArchive::Impl {
       prepared.insert(folder);
     }
     policy.check_file(target, origin, k_archive_writer);
-    const auto packed = util::gzip_bytes(a.body, k_gzip_level);
+    const auto packed = util::gzip_bytes(*a.body, k_gzip_level);
     util::TempFile temp(folder, k_archive_writer, ".json.gz");
     util::write_all(temp.fd(), packed, temp.path());
     // Flushed once per flush() with the whole file system (syncfs), not once per file: an fsync
@@ -276,8 +276,8 @@ RawArchive::~RawArchive() {
   flush();
 }
 
-void RawArchive::keep(Endpoint endpoint, const core::Date& day, std::string_view body) {
-  m_impl->push({endpoint, day, std::string(body)});
+void RawArchive::keep(Endpoint endpoint, const core::Date& day, SharedBody body) {
+  m_impl->push({endpoint, day, std::move(body)});
 }
 
 void RawArchive::flush() {

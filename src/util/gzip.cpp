@@ -3,9 +3,11 @@
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/util/durable_file.hpp"
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <libdeflate.h>
 #include <memory>
 #include <vector>
 #include <zlib.h>
@@ -124,26 +126,43 @@ void gunzip_file(const std::filesystem::path& from, const std::filesystem::path&
 }
 
 std::string gzip_bytes(std::string_view data, int level) {
-  z_stream z{};
-  // 15 + 16: a gzip header and trailer around the deflate stream.
-  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw core::failure("gzip: zlib could not start (out of memory?)");
+  // A compressor holds large tables: one is kept per thread and level, not allocated per answer.
+  struct Compressors {
+    std::array<libdeflate_compressor*, 13> by_level{};
+    Compressors() = default;
+    Compressors(const Compressors&) = delete;
+    Compressors& operator=(const Compressors&) = delete;
+    ~Compressors() {
+      for (auto* c : by_level) {
+        libdeflate_free_compressor(c); // accepts nullptr
+      }
+    }
+  };
+  thread_local Compressors compressors;
+  if (level < 1 || level > 12) {
+    throw core::failure("gzip: level " + std::to_string(level) + " is not between 1 and 12");
   }
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 32, '\0');
-  // zlib's API is not const-correct: it reads next_in only.
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  const auto written = z.total_out;
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) {
-    throw core::failure("gzip: compressing " + std::to_string(data.size()) +
-                        " bytes failed (zlib " + std::to_string(rc) + ")");
+  auto*& compressor = compressors.by_level.at(static_cast<std::size_t>(level));
+  if (compressor == nullptr) {
+    compressor = libdeflate_alloc_compressor(level);
+    if (compressor == nullptr) {
+      throw core::failure("gzip: libdeflate could not start (out of memory?)");
+    }
   }
-  out.resize(written);
-  return out;
+  // The worst case is a little more than the input: compressed into a buffer kept per thread,
+  // which only grows, and copied out at its real size (a fresh buffer of the worst-case size per
+  // call cost more in page faults and zeroing than the compression of a small answer).
+  thread_local std::vector<char> scratch;
+  const auto bound = libdeflate_gzip_compress_bound(compressor, data.size());
+  if (scratch.size() < bound) {
+    scratch.resize(bound);
+  }
+  const auto written = libdeflate_gzip_compress(compressor, data.data(), data.size(),
+                                                scratch.data(), scratch.size());
+  if (written == 0) {
+    throw core::failure("gzip: compressing " + std::to_string(data.size()) + " bytes failed");
+  }
+  return {scratch.data(), written};
 }
 
 std::string read_gzip_file(const std::filesystem::path& path) {

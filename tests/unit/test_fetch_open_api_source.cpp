@@ -419,8 +419,8 @@ namespace {
 // Records what the source hands to the archive.
 class RecordingSink final : public fetch::AnswerSink {
 public:
-  void keep(Endpoint endpoint, const core::Date& day, std::string_view body) override {
-    kept.push_back({endpoint, day, std::string(body)});
+  void keep(Endpoint endpoint, const core::Date& day, fetch::SharedBody body) override {
+    kept.push_back({endpoint, day, *body});
   }
   struct Kept {
     Endpoint endpoint;

@@ -29,6 +29,11 @@ unsigned mode_of(const std::filesystem::path& p) {
   return static_cast<unsigned>(st.st_mode) & 0777U;
 }
 
+// What the source hands over: a shared copy of the body.
+fetch::SharedBody body(std::string_view text) {
+  return std::make_shared<const std::string>(text);
+}
+
 } // namespace
 
 TEST_SUITE("fetch.raw_archive") {
@@ -39,10 +44,10 @@ TEST_SUITE("fetch.raw_archive") {
     const auto archive_dir = dir / "archive";
     {
       fetch::RawArchive archive(archive_dir, policy, "archive_dir (default)");
-      archive.keep(Endpoint::kospi_stocks, k_day, R"({"OutBlock_1":[]})");
+      archive.keep(Endpoint::kospi_stocks, k_day, body(R"({"OutBlock_1":[]})"));
       archive.flush();
-      archive.keep(Endpoint::kospi_stocks, k_day, k_rows);
-      archive.keep(Endpoint::kospi_index, core::Date(2023, 12, 28), "{}");
+      archive.keep(Endpoint::kospi_stocks, k_day, body(k_rows));
+      archive.keep(Endpoint::kospi_index, core::Date(2023, 12, 28), body("{}"));
       archive.flush();
       CHECK(archive.written() == 3);
       CHECK(archive.failures() == 0);
@@ -71,7 +76,7 @@ TEST_SUITE("fetch.raw_archive") {
     const util::PathPolicy policy(dir / "k.db");
     {
       fetch::RawArchive archive(dir / "archive", policy, "archive_dir");
-      archive.keep(Endpoint::kospi_stocks, k_day, k_rows);
+      archive.keep(Endpoint::kospi_stocks, k_day, body(k_rows));
     }
     fetch::ReplaySource replay(dir / "archive");
     const auto rows = replay.stocks(Endpoint::kospi_stocks, k_day);
@@ -110,8 +115,8 @@ TEST_SUITE("fetch.raw_archive") {
     fetch::RawArchive archive(archive_dir, policy, "archive_dir");
     // A file where the 2023 year folder should be.
     dir.write("archive/2023", "");
-    archive.keep(Endpoint::kospi_stocks, core::Date(2023, 12, 28), k_rows);
-    archive.keep(Endpoint::kospi_stocks, k_day, k_rows);
+    archive.keep(Endpoint::kospi_stocks, core::Date(2023, 12, 28), body(k_rows));
+    archive.keep(Endpoint::kospi_stocks, k_day, body(k_rows));
     archive.flush();
     CHECK(archive.written() == 1);
     CHECK(archive.failures() == 1);

@@ -57,6 +57,16 @@ TEST_SUITE("util.gzip") {
     }
     const auto packed = util::gzip_bytes(content, 1);
     CHECK(packed.size() < content.size() / 4);
+    // The compressor kept for level 1 on this thread is reused: the same bytes again.
+    CHECK(util::gzip_bytes(content, 1) == packed);
+    // Level 12, libdeflate's smallest, is smaller still and reads back the same.
+    const auto smallest = util::gzip_bytes(content, 12);
+    CHECK(smallest.size() < packed.size());
+    dir.write("b.json.gz", smallest);
+    CHECK(util::read_gzip_file(dir / "b.json.gz") == content);
+    CHECK_THROWS_WITH_AS((void)util::gzip_bytes(content, 0), doctest::Contains("level 0"),
+                         core::Error);
+    CHECK_THROWS_AS((void)util::gzip_bytes(content, 13), core::Error);
     dir.write("a.json.gz", packed);
     CHECK(util::read_gzip_file(dir / "a.json.gz") == content);
     // What gunzip_file (and `gzip -d`) make of it is the same.

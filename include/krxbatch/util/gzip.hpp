@@ -1,6 +1,6 @@
-// gzip (RFC 1952) with zlib: files, streaming, for compressed backups; bytes in memory, for the
-// raw archive of KRX answers. Thread-safe (no shared state). Errors throw core::Error (exit 1)
-// naming the file.
+// gzip (RFC 1952): files, streaming with zlib, for compressed backups; bytes in memory with
+// libdeflate (one call, no stream, ~1.8x zlib's speed), for the raw archive of KRX answers.
+// Thread-safe (no shared state). Errors throw core::Error (exit 1) naming the file.
 #pragma once
 
 #include <filesystem>
@@ -20,7 +20,8 @@ void gzip_file(const std::filesystem::path& from, const std::filesystem::path& t
 // caller to remove).
 void gunzip_file(const std::filesystem::path& from, const std::filesystem::path& to);
 
-// `data` as one gzip member, compressed at zlib `level` (1 fastest .. 9 smallest).
+// `data` as one gzip member, compressed at libdeflate `level` (1 fastest .. 12 smallest; 1-9 are
+// about zlib's levels).
 std::string gzip_bytes(std::string_view data, int level);
 
 // The decompressed content of the gzip file `path`. Throws core::Error (exit 1) naming it when
