@@ -107,6 +107,18 @@ void url(const std::string& value, const Origin& origin) {
   }
 }
 
+// A score move in points: a number in (0, 100].
+double score_points(const std::string& value, const Origin& origin) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0' || errno != 0 || !(v > 0.0) || v > 100.0) {
+    throw core::usage_error(origin.where + ": '" + value +
+                            "' is not a score move (points, more than 0 and at most 100)");
+  }
+  return v;
+}
+
 void apply(Settings& s, std::string_view key, const std::string& value, const Origin& o) {
   if (value.size() > k_max_config_value) {
     // The value may be a secret: name its size, never echo it.
@@ -148,6 +160,8 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.archive_dir = value;
   } else if (key == "archive_days") {
     s.archive_days = positive(value, o, 100'000, "a number of days");
+  } else if (key == "watchlist_threshold") {
+    s.watchlist_threshold = score_points(value, o);
   }
 }
 
@@ -212,6 +226,8 @@ const std::vector<SettingKey>& setting_keys() {
       {"archive_days", "KRXBATCH_ARCHIVE_DAYS",
        "archived answers of sessions older than this many days are deleted (default: all "
        "kept)"},
+      {"watchlist_threshold", "KRXBATCH_WATCHLIST_THRESHOLD",
+       "score move (points) that puts a watchlist stock in the `watchlist` alert (default 5)"},
   };
   return keys;
 }

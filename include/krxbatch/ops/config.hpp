@@ -44,6 +44,8 @@ struct Settings {
   // default; empty when archive_dir is `off`.
   std::filesystem::path archive_dir;
   std::int64_t archive_days = 0; // retention in days; 0 keeps everything
+  // A watchlist stock's score move (points) that is news (jobs/watchlist_alerts.hpp).
+  double watchlist_threshold = 5.0;
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;
