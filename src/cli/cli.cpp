@@ -51,6 +51,8 @@ constexpr std::array k_commands = {
     Command{"actions", nullptr, "corporate actions detected from KRX's base price", run_actions},
     Command{"watchlist", nullptr, "stocks you follow: add, remove, list (score-move alerts)",
             run_watchlist},
+    Command{"report", nullptr, "the daily market summary: text, HTML or JSON; --send mails it",
+            run_report},
 };
 
 const Command* find_command(const std::string& name) {

@@ -131,6 +131,7 @@ int run_prices(Context& context, const Args& args);
 int run_score(Context& context, const Args& args);
 int run_actions(Context& context, const Args& args);
 int run_watchlist(Context& context, const Args& args);
+int run_report(Context& context, const Args& args);
 
 int run_doctor(Context& context, const Args& args);
 

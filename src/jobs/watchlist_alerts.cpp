@@ -1,5 +1,6 @@
 #include "krxbatch/jobs/watchlist_alerts.hpp"
 
+#include "krxbatch/core/number_text.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
 
@@ -11,15 +12,8 @@
 namespace krxbatch::jobs {
 namespace {
 
-std::string fixed(double value, int decimals) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string signed_fixed(double value, int decimals) {
-  return (value >= 0 ? "+" : "") + fixed(value, decimals);
-}
+using core::fixed;
+using core::signed_fixed;
 
 // "score 61.2 -> 68.9 (+7.7 vs 2024-06-28; trend +12.1, momentum +6.0)".
 std::string move_text(const store::ScoredSession& now, const store::ScoredSession& before) {

@@ -1,6 +1,7 @@
 #include "krxbatch/ops/watchlist.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/core/number_text.hpp"
 #include "krxbatch/market/validation.hpp"
 #include "krxbatch/store/job_store.hpp"
 
@@ -24,15 +25,8 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string fixed(double value, int decimals) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string signed_fixed(double value, int decimals) {
-  return (value > 0 ? "+" : "") + fixed(value, decimals);
-}
+using core::fixed;
+using core::signed_fixed;
 
 ordered_json opt_number(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? ordered_json(*v) : ordered_json(nullptr);
