@@ -4,8 +4,8 @@
 KRXBATCH_PACKAGES="build-essential cmake libsqlite3-dev libsqlitecpp-dev libcurl4-openssl-dev \
 nlohmann-json3-dev libboost-program-options-dev libboost-date-time-dev libspdlog-dev doctest-dev zlib1g-dev \
 ca-certificates gnuplot-nox"
-# Only the tests need these: the loopback SMTP relay of the report's mail tests.
-KRXBATCH_TEST_PACKAGES="python3-aiosmtpd"
+# What only the test suite needs (scripts/test installs them; DEVELOPERS.md explains each).
+KRXBATCH_TEST_PACKAGES="chromium python3-aiosmtpd"
 
 krxbatch_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
