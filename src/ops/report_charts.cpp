@@ -15,7 +15,7 @@ std::string composite_chart_script(const store::CompositeDay& c) {
                   "set output\n"
                   "set xdata time\nset timefmt '%Y-%m-%d'\nset format x '%m-%d'\n"
                   "set grid ytics lc rgb '#dddddd'\nunset key\nset border 3\nset tics nomirror\n"
-                  "set lmargin 10\n";
+                  "set lmargin 10\nset autoscale xfix\n";
   // The index's class is ASCII ("KOSPI"); the title names the span of the data.
   s += "set title '" + c.index_class + " close, " + std::to_string(c.series.size()) +
        " sessions to " +

@@ -5,6 +5,7 @@
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/store/database.hpp"
 
+#include "support/browser.hpp"
 #include "support/http_receiver.hpp"
 #include "support/process.hpp"
 #include "support/synthetic_market.hpp"
@@ -555,5 +556,50 @@ TEST_SUITE("cli report") {
     }
     CHECK(!std::filesystem::exists(sink_dir / "1.eml"));
     std::filesystem::remove_all(sink_dir);
+  }
+
+  TEST_CASE("the HTML report renders in Chromium: its charts are painted and its tables are in "
+            "the DOM") {
+    Market m("browser", "");
+    REQUIRE(m.run({"watchlist", "add", "000010"}).exit_code == 0);
+    m.score("2024-09-19");
+    m.score("2024-09-20");
+    const auto file = m.dir() / "report.html";
+    const auto r = m.run({"report", "daily", "--format", "html", "--out", file.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // The test's copy records, once the page has loaded, the size each image decoded to: an
+    // image Chromium could not decode has a natural width of 0.
+    auto html = slurp(file);
+    const auto end = html.rfind("</body>");
+    REQUIRE(end != std::string::npos);
+    html.insert(end, "<script>window.addEventListener('load', () => { for (const i of "
+                     "document.images) i.setAttribute('data-decoded', i.naturalWidth + 'x' + "
+                     "i.naturalHeight); });</script>");
+    const auto probe = m.dir() / "probe.html";
+    std::ofstream(probe) << html;
+    const auto page =
+        test::open_in_chromium("file://" + probe.string(), m.dir() / "chromium", 1000, 900);
+    CHECK(page.console_messages.empty());
+    for (const auto* id :
+         {"composites", "breadth", "gainers", "losers", "highs", "lows", "top-scores", "risers",
+          "fallers", "actions", "watchlist", "freshness", "alerts"}) {
+      CAPTURE(id);
+      CHECK(page.dom.find("<table id=\"" + std::string(id) + "\">") != std::string::npos);
+    }
+    CHECK(page.dom.find("<td>000010</td>") != std::string::npos);
+    // Both gnuplot charts decoded at their full size.
+    for (const std::string id : {"kospi", "kosdaq"}) {
+      CAPTURE(id);
+      const auto at = page.dom.find("id=\"chart-" + id + "\"");
+      REQUIRE(at != std::string::npos);
+      const auto tag = page.dom.substr(at, page.dom.find('>', at) - at);
+      CHECK(tag.find("data-decoded=\"720x240\"") != std::string::npos);
+    }
+    // And the page is not blank.
+    const auto stats = test::png_stats(page.screenshot);
+    CHECK(stats.width == 1000);
+    CHECK(stats.distinct_colours >= 16);
+    CHECK(stats.non_background_fraction > 0.03);
   }
 }
