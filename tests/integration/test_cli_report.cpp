@@ -151,7 +151,7 @@ std::set<std::string> tickers_in(const std::string& text) {
 } // namespace
 
 TEST_SUITE("cli report") {
-  TEST_CASE("watchlist add, remove and list; a malformed or unknown ticker changes nothing") {
+  TEST_CASE("watchlist add, remove and list, and a malformed or unknown ticker changes nothing") {
     Market m("watchlist", "");
     m.score("2024-09-19");
     m.score("2024-09-20");
@@ -483,7 +483,7 @@ TEST_SUITE("cli report") {
   }
 
   TEST_CASE("report daily --send mails a text and an HTML part with the charts to every "
-            "recipient, and posts the digest; the password shows nowhere") {
+            "recipient, and posts the digest, and the password shows nowhere") {
     test::HttpReceiver hook;
     const auto sink_dir =
         std::filesystem::temp_directory_path() / ("krxbatch-smtp-" + std::to_string(::getpid()));

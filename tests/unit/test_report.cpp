@@ -97,7 +97,7 @@ TEST_SUITE("report") {
     CHECK_FALSE(fetch::is_loopback_url("smtp://127.0.0.1.example.com"));
   }
 
-  TEST_CASE("a child process gets its input on stdin; a missing program is a failure") {
+  TEST_CASE("a child process gets its input on stdin, and a missing program is a failure") {
     const auto ok = util::run_child({"cat"}, std::string(200'000, 'x'));
     REQUIRE(ok);
     CHECK(ok.value().out.size() == 200'000);
