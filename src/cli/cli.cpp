@@ -49,6 +49,10 @@ constexpr std::array k_commands = {
             run_prices},
     Command{"score", nullptr, "why one stock scored what it did on a session", run_score},
     Command{"actions", nullptr, "corporate actions detected from KRX's base price", run_actions},
+    Command{"watchlist", nullptr, "stocks you follow: add, remove, list (score-move alerts)",
+            run_watchlist},
+    Command{"report", nullptr, "the daily market summary: text, HTML or JSON; --send mails it",
+            run_report},
 };
 
 const Command* find_command(const std::string& name) {

@@ -4,6 +4,7 @@
 #include "krxbatch/fetch/notify_client.hpp"
 #include "krxbatch/fetch/raw_archive.hpp"
 #include "krxbatch/ops/backup.hpp"
+#include "krxbatch/ops/report_delivery.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
 
@@ -96,6 +97,8 @@ const util::PathPolicy& Context::path_policy() {
                              {"backup", "restore"});
     policy.protect_directory(ops::default_archive_dir(db, "snapshots"), "the snapshot directory",
                              {"snapshot"});
+    policy.protect_directory(ops::reports_dir(db), "the reports directory",
+                             {std::string(ops::k_report_writer)});
     // Read-only inputs: a missing one is reported by what reads it, not here.
     try {
       policy.protect_directory(util::find_holidays_dir(m_options.holidays),
@@ -146,13 +149,13 @@ store::Database& Context::database() {
 void register_secrets(const ops::Settings& settings) {
   for (const auto* secret :
        {&settings.krx_auth_key, &settings.webhook_url, &settings.ping_start_url,
-        &settings.ping_success_url, &settings.ping_fail_url}) {
+        &settings.ping_success_url, &settings.ping_fail_url, &settings.smtp_password}) {
     util::register_secret(*secret);
   }
   // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.
   for (const auto* url :
        {&settings.krx_api_base_url, &settings.webhook_url, &settings.ping_start_url,
-        &settings.ping_success_url, &settings.ping_fail_url}) {
+        &settings.ping_success_url, &settings.ping_fail_url, &settings.smtp_url}) {
     for (const auto& credential : util::url_credentials(*url)) {
       util::register_secret(credential);
     }

@@ -130,6 +130,9 @@ int run_verify(Context& context, const Args& args);
 int run_prices(Context& context, const Args& args);
 int run_score(Context& context, const Args& args);
 int run_actions(Context& context, const Args& args);
+int run_watchlist(Context& context, const Args& args);
+int run_report(Context& context, const Args& args);
+
 int run_doctor(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

@@ -140,7 +140,9 @@ int run_analysis_job(Context& ctx, const jobs::HourlyAnalysisOptions& options) {
       },
       [&] {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
-        return jobs::run_hourly_analysis(env, options);
+        auto with_settings = options;
+        with_settings.watchlist_threshold = ctx.settings().watchlist_threshold;
+        return jobs::run_hourly_analysis(env, with_settings);
       });
 }
 

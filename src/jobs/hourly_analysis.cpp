@@ -3,6 +3,7 @@
 #include "krxbatch/analysis/bar_set.hpp"
 #include "krxbatch/analysis/ranking.hpp"
 #include "krxbatch/analysis/score.hpp"
+#include "krxbatch/jobs/watchlist_alerts.hpp"
 #include "krxbatch/store/analysis_store.hpp"
 #include "krxbatch/store/bar_loader.hpp"
 #include "krxbatch/store/ops_store.hpp"
@@ -317,8 +318,10 @@ struct RankOutcome {
 
 // Ranks `session` when every active target has been analysed for it, records it ranked in
 // analysis_sessions and, when it is newer than the job's mark, as the mark (the newest ranked
-// session), in one transaction.
-RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const core::Date& session) {
+// session), and raises the watchlist digest of a session at least as new as the mark
+// (watchlist_alerts.hpp), in one transaction.
+RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const core::Date& session,
+                             double watchlist_threshold) {
   const auto now = env.clock.now_kst();
   store::Database::Transaction txn(env.db);
   const auto progress = results.progress(session);
@@ -340,8 +343,12 @@ RankOutcome rank_if_complete(JobEnv env, store::AnalysisStore& results, const co
   results.write_scores(session, tickers, scores, now);
   results.set_ranked(session, now);
   store::JobStore jobs(env.db);
-  if (const auto mark = jobs.job(k_job).last_success_date; !mark || *mark < session) {
+  const auto mark = jobs.job(k_job).last_success_date;
+  if (!mark || *mark < session) {
     jobs.set_mark(k_job, session, now);
+  }
+  if (!mark || *mark <= session) {
+    raise_watchlist_digest(env, session, watchlist_threshold);
   }
   txn.commit();
   return outcome;
@@ -431,7 +438,7 @@ JobResult run_one_ticker(JobEnv env, const HourlyAnalysisOptions& options, const
   }
   RankOutcome ranked;
   if (was_ranked) {
-    ranked = rank_if_complete(env, results, session);
+    ranked = rank_if_complete(env, results, session, options.watchlist_threshold);
   }
 
   JobResult result;
@@ -558,7 +565,7 @@ SessionWork analyse_session(JobEnv env, const HourlyAnalysisOptions& options,
   }
   if (work.done == work.queued) {
     const auto t0 = std::chrono::steady_clock::now();
-    work.ranked = rank_if_complete(env, results, session);
+    work.ranked = rank_if_complete(env, results, session, options.watchlist_threshold);
     timing.rank += since(t0);
   }
   return work;

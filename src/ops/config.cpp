@@ -107,6 +107,61 @@ void url(const std::string& value, const Origin& origin) {
   }
 }
 
+// A score move in points: a number in (0, 100].
+double score_points(const std::string& value, const Origin& origin) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0' || errno != 0 || !(v > 0.0) || v > 100.0) {
+    throw core::usage_error(origin.where + ": '" + value +
+                            "' is not a score move (points, more than 0 and at most 100)");
+  }
+  return v;
+}
+
+// smtps://host[:port] or smtp://host[:port] (STARTTLS, or plain to a loopback relay).
+void smtp_url(const std::string& value, const Origin& origin) {
+  if (value.rfind("smtp://", 0) != 0 && value.rfind("smtps://", 0) != 0) {
+    // The value may embed credentials: name the key, never echo it.
+    throw core::usage_error(origin.where +
+                            ": not an smtps:// or smtp:// URL (e.g. smtps://mail.example.com:465)");
+  }
+  if (value.find_first_of(" \t\n") != std::string::npos) {
+    throw core::usage_error(origin.where + ": a URL must not contain spaces");
+  }
+}
+
+// One plain address, local@domain, without a display name, spaces or angle brackets (it goes
+// into SMTP commands and headers as it is).
+std::string mail_address(const std::string& value, const Origin& origin) {
+  const auto at = value.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == value.size() ||
+      value.find('@', at + 1) != std::string::npos ||
+      value.find_first_of(" \t\r\n<>,;\"()") != std::string::npos) {
+    throw core::usage_error(origin.where + ": '" + value +
+                            "' is not a mail address (local@domain, e.g. ops@example.com)");
+  }
+  return value;
+}
+
+std::vector<std::string> mail_addresses(const std::string& value, const Origin& origin) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    const auto comma = value.find(',', pos);
+    const auto item = trim(std::string_view(value).substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (!item.empty()) {
+      out.push_back(mail_address(std::string(item), origin));
+    }
+    pos = comma == std::string::npos ? value.size() + 1 : comma + 1;
+  }
+  if (out.empty()) {
+    throw core::usage_error(origin.where + ": no mail address (comma-separated addresses)");
+  }
+  return out;
+}
+
 void apply(Settings& s, std::string_view key, const std::string& value, const Origin& o) {
   if (value.size() > k_max_config_value) {
     // The value may be a secret: name its size, never echo it.
@@ -148,6 +203,19 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.archive_dir = value;
   } else if (key == "archive_days") {
     s.archive_days = positive(value, o, 100'000, "a number of days");
+  } else if (key == "watchlist_threshold") {
+    s.watchlist_threshold = score_points(value, o);
+  } else if (key == "smtp_url") {
+    smtp_url(value, o);
+    s.smtp_url = value;
+  } else if (key == "smtp_user") {
+    s.smtp_user = value;
+  } else if (key == "smtp_password") {
+    s.smtp_password = value;
+  } else if (key == "mail_from") {
+    s.mail_from = mail_address(value, o);
+  } else if (key == "mail_to") {
+    s.mail_to = mail_addresses(value, o);
   }
 }
 
@@ -212,6 +280,16 @@ const std::vector<SettingKey>& setting_keys() {
       {"archive_days", "KRXBATCH_ARCHIVE_DAYS",
        "archived answers of sessions older than this many days are deleted (default: all "
        "kept)"},
+      {"watchlist_threshold", "KRXBATCH_WATCHLIST_THRESHOLD",
+       "score move (points) that puts a watchlist stock in the `watchlist` alert (default 5)"},
+      {"smtp_url", "KRXBATCH_SMTP_URL",
+       "mail relay of `report daily --send`: smtps://host:465, or smtp://host:587 "
+       "(STARTTLS required; plain only to a loopback relay)"},
+      {"smtp_user", "KRXBATCH_SMTP_USER", "login at the mail relay (empty: none)"},
+      {"smtp_password", "KRXBATCH_SMTP_PASSWORD",
+       "password at the mail relay (the file must then be mode 0600); never logged"},
+      {"mail_from", "KRXBATCH_MAIL_FROM", "the report's sender address"},
+      {"mail_to", "KRXBATCH_MAIL_TO", "the report's recipients, comma-separated"},
   };
   return keys;
 }
@@ -317,7 +395,7 @@ Settings load_settings(const std::optional<std::filesystem::path>& file,
     s.config_file = *file;
     const auto entries = parse_config(read_file(*file), file->string());
     for (const auto& e : entries) {
-      if (check_mode && e.key == k_auth_key && !e.value.empty()) {
+      if (check_mode && (e.key == k_auth_key || e.key == "smtp_password") && !e.value.empty()) {
         struct stat st {};
         if (::stat(file->c_str(), &st) != 0) {
           throw core::usage_error(file->string() + ": cannot read its permissions (" +

@@ -330,13 +330,26 @@ SELECT as_of_date, CASE WHEN count(ranked_at) = count(*) THEN 'ranked' ELSE 'pen
 FROM analysis_results GROUP BY as_of_date;
 )SQL";
 
-constexpr std::array<Migration, 6> k_migrations = {{
+// Version 7: the operator's watchlist (`krxbatch watchlist`): the stocks whose score moves,
+// corporate actions, halts, delistings and loss of eligibility raise the `watchlist` digest when a
+// session is ranked, and which the daily report lists. A ticker is added only when daily_prices
+// knows it; its row stays when the stock leaves the market (that is one of the things it reports).
+constexpr std::string_view k_v7 = R"SQL(
+CREATE TABLE watchlist (
+  ticker   TEXT PRIMARY KEY CHECK (length(ticker) = 6),
+  note     TEXT,
+  added_at TEXT NOT NULL
+) WITHOUT ROWID;
+)SQL";
+
+constexpr std::array<Migration, 7> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
     {4, k_v4},
     {5, k_v5, derive_price_adjustments},
     {6, k_v6},
+    {7, k_v7},
 }};
 
 } // namespace

@@ -425,6 +425,7 @@ TEST_SUITE("store.adjustments") {
       f.db.execute("DROP TABLE analysis_sessions"); // and migration 6's
       f.db.execute("DROP INDEX analysis_results_stale");
       f.db.execute("ALTER TABLE analysis_results DROP COLUMN stale");
+      f.db.execute("DROP TABLE watchlist"); // and migration 7's
       f.db.execute("PRAGMA user_version = 4");
     }
     REQUIRE(derived_at_ingest == std::vector<std::string>{split_event(ex)});

@@ -297,6 +297,7 @@ TEST_SUITE("store.prices") {
       raw.exec("DROP TABLE analysis_sessions"); // and migration 6's
       raw.exec("DROP INDEX analysis_results_stale");
       raw.exec("ALTER TABLE analysis_results DROP COLUMN stale");
+      raw.exec("DROP TABLE watchlist"); // and migration 7's
       raw.exec("DROP TABLE daily_prices_staging");
       raw.exec(std::string(store::migrations()[2].sql));
       raw.exec("INSERT INTO daily_prices_staging SELECT * FROM daily_prices");

@@ -58,13 +58,14 @@ TEST_SUITE("deploy.schedule") {
   TEST_CASE("the crontab is in KST and runs each job through the wrapper") {
     const auto& c = crontab();
     CHECK(c.variables.at("CRON_TZ") == "Asia/Seoul");
-    for (const auto* command : {"daily_update --analyze", "hourly_analysis", "backup --gzip",
-                                "snapshot", "backup --cleanup-only --retention-days 30",
-                                "snapshot cleanup --days 56", "verify", "universe refresh --yes"}) {
+    for (const auto* command :
+         {"daily_update --analyze", "hourly_analysis", "backup --gzip", "snapshot",
+          "backup --cleanup-only --retention-days 30", "snapshot cleanup --days 56", "verify",
+          "universe refresh --yes", "report daily --send --once"}) {
       CAPTURE(command);
       CHECK(c.schedule.contains(command));
     }
-    CHECK(c.schedule.size() == 8);
+    CHECK(c.schedule.size() == 9);
   }
 
   TEST_CASE("every systemd timer fires exactly when its crontab line does") {

@@ -66,6 +66,9 @@ struct HourlyAnalysisOptions {
   std::size_t load_chunk = 256;      // stocks per bulk load (one query)
   std::size_t window_sessions = analysis::k_window_sessions;
   std::string args; // the command line, for the run history
+  // A watchlist stock's score move that makes it news in the `watchlist` alert of a ranked
+  // session (jobs/watchlist_alerts.hpp; config watchlist_threshold).
+  double watchlist_threshold = 5.0;
   // Test seam for crash tests: called after each stock's row is written, inside its batch's
   // transaction, with the number of stocks written so far by this run. The CLI sets it only
   // when KRXBATCH_TEST_KILL_AFTER_STOCKS=N is in the environment, to SIGKILL the process

@@ -44,6 +44,14 @@ struct Settings {
   // default; empty when archive_dir is `off`.
   std::filesystem::path archive_dir;
   std::int64_t archive_days = 0; // retention in days; 0 keeps everything
+  // A watchlist stock's score move (points) that is news (jobs/watchlist_alerts.hpp).
+  double watchlist_threshold = 5.0;
+  // The daily report's mail (`report daily --send`).
+  std::string smtp_url;             // smtps://host[:port] or smtp://host[:port]; empty: no mail
+  std::string smtp_user;            // empty: no login
+  std::string smtp_password;        // a secret: never logged
+  std::string mail_from;            // local@domain
+  std::vector<std::string> mail_to; // at least one when set
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;
