@@ -6,8 +6,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
-#include <cstring>
 #include <memory>
 
 namespace krxbatch::fetch {
@@ -33,7 +33,7 @@ struct Upload {
 std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* up = static_cast<Upload*>(user);
   const std::size_t n = std::min(size * count, up->data->size() - up->pos);
-  std::memcpy(buffer, up->data->data() + up->pos, n);
+  std::copy_n(up->data->data() + up->pos, n, buffer);
   up->pos += n;
   return n;
 }
