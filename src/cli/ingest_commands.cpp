@@ -270,6 +270,10 @@ int run_manual_setup(Context& ctx, const Args& args) {
       ("days", po::value<int>()->default_value(300),
        "KRX sessions to backfill, ending at the "
        "latest published session") //
+      ("from", po::value<std::string>(),
+       "also backfill the history back to this date (YYYY-MM-DD, 2010-01-04 or later), newest "
+       "sessions first, across as many KST days as the daily call limit makes it take (the "
+       "scheduled daily_update runs continue it)") //
       ("min-market-cap", po::value<long long>()->default_value(100'000'000'000LL),
        "the universe: issues with at least this market cap (KRW) on the latest session") //
       ("konex", po::bool_switch(), "also store KONEX (default: KOSPI and KOSDAQ)");
@@ -289,6 +293,9 @@ int run_manual_setup(Context& ctx, const Args& args) {
   o.days = (*vm)["days"].as<int>();
   if (o.days < 1 || o.days > 10000) {
     throw core::usage_error("manual_setup: --days must be between 1 and 10000");
+  }
+  if (vm->count("from") != 0U) {
+    o.from = core::parse_iso_date_arg((*vm)["from"].as<std::string>(), "manual_setup --from");
   }
   o.min_market_cap = (*vm)["min-market-cap"].as<long long>();
   if (o.min_market_cap < 0) {

@@ -1,6 +1,7 @@
 #include "krxbatch/jobs/manual_setup.hpp"
 
 #include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/store/backfill_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
 #include "ingest_loop.hpp"
@@ -71,6 +72,20 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                               " or fewer (nothing was changed)");
     }
   }
+  if (options.from) {
+    const auto newest = last_closed_session(env.calendar, now);
+    if (first_day && *options.from < *first_day) {
+      throw core::usage_error("manual_setup: --from " + core::to_iso(*options.from) +
+                              " is before " + core::to_iso(*first_day) + ", the first day " +
+                              source.describe() + " has data for; use --from " +
+                              core::to_iso(*first_day) + " or later (nothing was changed)");
+    }
+    if (*options.from > newest) {
+      throw core::usage_error("manual_setup: --from " + core::to_iso(*options.from) +
+                              " is after the newest closed session " + core::to_iso(newest) +
+                              "; give an earlier date (nothing was changed)");
+    }
+  }
   RunRecorder run(env, k_job, options.args);
   const auto calls_before = budget.consumed();
 
@@ -134,6 +149,20 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
       start = env.calendar.next_business_day(start);
     }
   }
+  // --from: the sessions before the `days` newest are the history backfill, fetched after
+  // them, newest first (docs/DESIGN.md §5.7).
+  std::optional<core::Date> backfill_from;
+  if (options.from) {
+    auto from = env.calendar.business_day_on_or_before(*options.from);
+    if (from < *options.from) {
+      from = env.calendar.next_business_day(from);
+    }
+    if (from >= start) {
+      start = std::min(from, session);
+    } else {
+      backfill_from = from;
+    }
+  }
   const auto window = env.calendar.business_days(start, session);
   std::vector<core::Date> days;
   for (const auto& d : window) {
@@ -142,9 +171,26 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
       days.push_back(d);
     }
   }
+  // The backfill: from backfill_from to the session before the stored history (or before
+  // `start`, whichever is earlier), what is not complete.
+  std::vector<core::Date> backfill_days;
+  const auto recorded_start = meta.history_start();
+  if (backfill_from) {
+    const auto history = recorded_start ? std::min(*recorded_start, start) : start;
+    if (*backfill_from < history) {
+      for (const auto& d : env.calendar.business_days(
+               *backfill_from, env.calendar.previous_business_day(history))) {
+        const auto rec = jobs.day(store::k_job_daily_update, d);
+        if (!rec || rec->state != state::DayState::succeeded) {
+          backfill_days.push_back(d);
+        }
+      }
+    }
+  }
   DayIngestor ingestor(env, source, settings, run.id());
-  const auto calls_needed = static_cast<std::int64_t>(days.size()) * ingestor.calls_per_day() -
-                            static_cast<std::int64_t>(latest_rows.size());
+  const auto calls_needed =
+      static_cast<std::int64_t>(days.size() + backfill_days.size()) * ingestor.calls_per_day() -
+      static_cast<std::int64_t>(latest_rows.size());
   std::ostringstream plan;
   plan << "manual_setup plan\n"
        << "  source            " << source.describe() << "\n"
@@ -163,10 +209,24 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
        << days.size() << " to fetch)\n"
        << "  markets stored    " << markets_text(settings.markets) << " (all issues) and their "
        << "index prices\n";
+  if (backfill_from) {
+    plan << "  history backfill  " << backfill_days.size() << " sessions more, back to "
+         << core::to_iso(*backfill_from) << ", newest first, after the sessions above\n";
+  }
   if (source.counts_calls()) {
-    plan << "  KRX calls needed  about " << with_commas(std::max<std::int64_t>(0, calls_needed))
-         << " (limit " << with_commas(budget.limit()) << " per KST day; "
-         << with_commas(budget.remaining()) << " left today)\n";
+    const auto calls = std::max<std::int64_t>(0, calls_needed);
+    plan << "  KRX calls needed  about " << with_commas(calls) << " (limit "
+         << with_commas(budget.limit()) << " per KST day; " << with_commas(budget.remaining())
+         << " left today)\n";
+    // After today, daily_update's own session comes first each day.
+    const int kst_days = store::kst_days_for_calls(
+        calls, budget.remaining(),
+        std::max<std::int64_t>(1, budget.limit() - ingestor.calls_per_day()));
+    plan << "  KST days          " << kst_days
+         << (kst_days > 1 ? ": stopped by the limit, the scheduled daily_update runs continue it "
+                            "after their own session, unattended (krxbatch status shows how far)"
+                          : std::string(": within today's calls"))
+         << "\n";
   }
   if (!options.confirm(plan.str())) {
     store::RunSummary s;
@@ -177,9 +237,11 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   }
 
   // 3. Backfill, oldest first, through the same per-day code as daily_update.
-  const auto recorded_start = meta.history_start();
   if (!recorded_start || start < *recorded_start) {
     meta.set(store::k_meta_history_start, core::to_iso(start));
+  }
+  if (backfill_from) {
+    store::BackfillStore(env.db, env.calendar).request(*backfill_from);
   }
   const auto recorded_markets = meta.get(store::k_meta_markets);
   if (recorded_markets && *recorded_markets != markets_text(settings.markets)) {
@@ -197,6 +259,16 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                                 options.progress, k_job);
   // Before the universe is built: it reads the latest session from daily_prices.
   staging.merge();
+  // The history backfill, once the newest sessions are in (the analysis can start on them).
+  BackfillRun backfill;
+  if (!loop.stop_reason) {
+    backfill =
+        continue_backfill(env, ingestor, budget, source.counts_calls(), options.progress, k_job);
+  } else if (const auto state = store::BackfillStore(env.db, env.calendar).state()) {
+    backfill.from = state->from;
+    backfill.history_start = state->history_start;
+    backfill.left = static_cast<int>(state->left.size());
+  }
 
   // 4. The universe, from the latest session's stored prices.
   now = env.clock.now_kst();
@@ -216,8 +288,9 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                     std::to_string(change.added + change.reactivated) + " -" +
                     std::to_string(change.deactivated) + ")";
   }
-  auto result = finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,
-                                  budget.consumed() - calls_before);
+  auto result =
+      finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,
+                        budget.consumed() - calls_before, backfill_from ? &backfill : nullptr);
   result.summary += universe_text;
   return result;
 }

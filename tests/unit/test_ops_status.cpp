@@ -134,8 +134,9 @@ TEST_SUITE("ops.status") {
     const auto j = nlohmann::ordered_json::parse(ops::status_json(p.report()));
     CHECK(keys(j) == std::vector<std::string>{"database", "schema_version", "now",
                                               "latest_published_session", "jobs", "analysis",
-                                              "alerts", "data_quality", "krx_calls",
+                                              "alerts", "data_quality", "krx_calls", "backfill",
                                               "price_adjustments", "archive"});
+    CHECK(j["backfill"].is_null()); // none asked for
     const auto& daily = j["jobs"][1];
     CHECK(keys(daily) == std::vector<std::string>{"job", "last_success_date", "state",
                                                   "sessions_behind", "last_success_unix", "running",

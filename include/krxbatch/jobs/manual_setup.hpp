@@ -5,7 +5,12 @@
 // calls needed) and asks for confirmation, then ingests `days` sessions ending at S through
 // the same per-day code as daily_update (oldest first), builds target_tickers from S, and
 // leaves daily_update's mark at S. Interrupted, it resumes: complete sessions are skipped.
-// The caller holds the ingestion lock.
+//
+// With `from` earlier than those `days` sessions, the sessions from it on are the history
+// backfill (store::BackfillStore): asked for in the database, fetched after the `days` newest
+// ones, newest first (jobs continue_backfill), as far as today's calls go; the scheduled
+// daily_update runs continue it after their own sessions. The plan shows its calls and the KST
+// days the daily limit makes it take. The caller holds the ingestion lock.
 #pragma once
 
 #include "krxbatch/fetch/market_source.hpp"
@@ -13,12 +18,15 @@
 #include "krxbatch/jobs/job_env.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace krxbatch::jobs {
 
 struct ManualSetupOptions {
   int days = 300;
+  // Backfill the history back to this date (the first KRX session on or after it).
+  std::optional<core::Date> from;
   std::int64_t min_market_cap = 100'000'000'000;
   std::string args; // the command line, for the run history
   // Shows the plan and returns whether to go on. Must be set.

@@ -82,6 +82,19 @@ struct AnalysisProgress {
   std::vector<IncompleteSession> incomplete; // newest first
 };
 
+// The history backfill (manual_setup --from; store::BackfillStore).
+struct BackfillReport {
+  core::Date from;                         // the oldest session asked for
+  std::optional<core::Date> history_start; // the oldest session of the stored history
+  int sessions = 0;                        // sessions from `from` to daily_update's mark
+  int left = 0;                            // of them, still to store
+  std::int64_t calls_left = 0;             // the KRX calls they take
+  // The KST day the backfill should end on at the daily limit (nullopt when done): every
+  // call left today and then the whole limit each day, less one session's calls for
+  // daily_update's own session.
+  std::optional<core::Date> ends;
+};
+
 struct StatusReport {
   std::string database;
   int schema_version = 0;
@@ -99,6 +112,7 @@ struct StatusReport {
   core::Date kst_today;
   std::int64_t krx_calls_today = 0;
   std::int64_t krx_daily_limit = 0;
+  std::optional<BackfillReport> backfill; // nullopt: none was asked for
   // The raw archive (archive_dir) and what it holds; nullopt when archiving is off.
   std::optional<std::filesystem::path> archive_dir;
   fetch::ArchiveUsage archive;
