@@ -115,6 +115,7 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
     settings.api.base_url_origin = it->second;
   }
   settings.retry_scale = retry_scale(vm);
+  settings.connections = static_cast<int>(config.krx_connections);
   settings.archive = archive;
   if (const auto timeout = ctx.test_hooks().http_timeout) {
     settings.http.total_timeout = *timeout;
@@ -247,6 +248,7 @@ int run_daily_update(Context& ctx, const Args& args) {
         jobs::IngestSettings settings;
         settings.markets = store::MetaStore(env.db).markets();
         settings.daily_call_limit = limit;
+        settings.connections = static_cast<int>(ctx.settings().krx_connections);
         jobs::DbCallBudget budget(env.db, env.clock, limit);
         const auto archive = open_archive(ctx);
         const auto source = make_source(ctx, *vm, budget, archive.get());
@@ -323,6 +325,7 @@ int run_manual_setup(Context& ctx, const Args& args) {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
         jobs::IngestSettings settings;
         settings.daily_call_limit = limit;
+        settings.connections = static_cast<int>(ctx.settings().krx_connections);
         if (konex) {
           settings.markets.push_back(market::Market::konex);
         }

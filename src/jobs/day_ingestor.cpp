@@ -116,11 +116,17 @@ std::optional<std::size_t> DayIngestor::reference_count(const core::Date& day, m
 
 void DayIngestor::prefetch(const core::Date& day) {
   m_source.prefetch(day, day_endpoints());
-  m_prepaid_day = day;
+  m_prepaid_days.insert(day);
+}
+
+int DayIngestor::lookahead() const {
+  const int per_day = calls_per_day();
+  return std::clamp((2 * m_settings.connections + per_day - 1) / per_day, 1, 8);
 }
 
 DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched,
                                const std::function<void()>& before_write) {
+  m_prepaid_days.erase(day);
   m_jobs.apply(k_job, day, state::DayEvent::start, m_env.clock.now_kst(), {}, {}, m_run_id);
 
   const auto fail = [&](fetch::FailureKind kind, const std::string& message) {

@@ -105,12 +105,19 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       break;
     }
     const auto it = prefetched.find(day);
-    // The next day downloads while this one is written, when the budget has room for all of
-    // its calls (as the check above would ask of it).
+    // The next days (DayIngestor::lookahead) download while this one is written, each when
+    // the budget has room for all of its calls (as the check above would ask of it).
     const auto ask_next = [&] {
-      if (i + 1 < days.size() && !prefetched.contains(days[i + 1]) &&
-          (!counts_calls || budget.remaining() >= ingestor.calls_per_day())) {
-        ingestor.prefetch(days[i + 1]);
+      const auto last =
+          std::min(days.size(), i + 1 + static_cast<std::size_t>(ingestor.lookahead()));
+      for (auto j = i + 1; j < last; ++j) {
+        if (prefetched.contains(days[j]) || ingestor.prepaid(days[j])) {
+          continue;
+        }
+        if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
+          break;
+        }
+        ingestor.prefetch(days[j]);
       }
     };
     const auto outcome =

@@ -135,3 +135,21 @@ TEST_SUITE("ingest.backfill") {
     CHECK(env.digest() == env.digest(reference));
   }
 }
+
+TEST_SUITE("ingest.connections") {
+  TEST_CASE("eight connections to the KRX store the same database as one") {
+    IngestEnv env(k_monday_morning, k_small_market);
+    const std::vector<std::string> setup = {"manual_setup", "--yes", "--days", "12"};
+    const auto one = (env.dir() / "one.db").string();
+    const auto eight = (env.dir() / "eight.db").string();
+    auto r = env.run(setup, {{"KRXBATCH_DB", one}, {"KRX_CONNECTIONS", "1"}});
+    REQUIRE(r.exit_code == 0);
+    const auto logged = Json::parse(env.fake().requests()).size();
+    r = env.run(setup, {{"KRXBATCH_DB", eight}, {"KRX_CONNECTIONS", "8"}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // Every call made once (12 sessions, 4 calls each).
+    CHECK(days_asked(env.fake(), logged).size() == 48);
+    CHECK(env.digest(one) == env.digest(eight));
+  }
+}

@@ -33,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,7 +69,11 @@ public:
   // order ingest() calls for them; prepaid(day) is then true: the calls of its first attempts
   // are counted already.
   void prefetch(const core::Date& day);
-  bool prepaid(const core::Date& day) const { return m_prepaid_day == day; }
+  bool prepaid(const core::Date& day) const { return m_prepaid_days.contains(day); }
+  // How many days ahead of the one being written are asked for: enough to keep every
+  // connection (IngestSettings::connections) busy while a day is parsed and written, two
+  // connections' worth of requests each; one day with one connection.
+  int lookahead() const;
 
   // Number of KRX calls one day needs with these settings.
   int calls_per_day() const;
@@ -113,7 +118,7 @@ private:
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;
-  std::optional<core::Date> m_prepaid_day;
+  std::set<core::Date> m_prepaid_days;
   // The last day this ingestor stored; per market, the row counts of the most recent stored
   // sessions, oldest first (the next day's validation compares its count with their median);
   // and the last day's closes by ticker (the next day's re-bases are measured against them):
