@@ -18,6 +18,17 @@ the child. Prints one table per phase and writes every measurement as JSON (--js
 --archive instead measures what the raw archive (docs/ARCHIVE.md) costs a backfill: pairs of
 manual_setup runs, one with the archive on (the default) and one with KRXBATCH_ARCHIVE_DIR=off,
 alternating which goes first, each against its own cold fake, and the archive's size.
+
+--latency instead measures the backfill against a fake that waits --latency-ms before every
+answer (real body sizes): per latency and per connection count (krx_connections), krxbatch's
+manual_setup wall time against the time curl takes merely to download the same answers over
+the same number of connections (curl --parallel), and against the Python reference with its
+thread pool (--python-workers, 4).
+
+--scale-run instead measures a history of --scale-run-sessions sizes (default 300 1200 2450) of
+the full market: per size the backfill's cost per row and the file's size, then the wall time
+and peak RSS of daily_update (1 session), hourly_analysis (one session), verify, backup,
+snapshot, export of one year and status, each as a process on that database.
 """
 
 import argparse
@@ -34,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
+APIS = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "idx/kospi_dd_trd", "idx/kosdaq_dd_trd"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,10 +69,11 @@ def measure(cmd, env=None, stdout=subprocess.DEVNULL, stderr_path=None):
 class Fake:
     """A fake KRX server process; the listening line gives its port."""
 
-    def __init__(self, exe, now, kospi, kosdaq, start):
+    def __init__(self, exe, now, kospi, kosdaq, start, latency_ms=0):
         self.proc = subprocess.Popen(
             [str(exe), "--port", "0", "--now", now, "--kospi", str(kospi), "--kosdaq", str(kosdaq),
-             "--konex", "0", "--start", start, "--holidays", str(ROOT / "holidays")],
+             "--konex", "0", "--start", start, "--holidays", str(ROOT / "holidays"),
+             "--latency-ms", str(latency_ms)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening "):
@@ -138,21 +151,26 @@ class Bench:
         return r.returncode == 0
 
     def fake(self, scale):
-        return Fake(self.fake_exe, scale["fake_now"], scale["kospi"], scale["kosdaq"], scale["start"])
+        return Fake(self.fake_exe, scale["fake_now"], scale["kospi"], scale["kosdaq"], scale["start"],
+                    scale.get("latency_ms", 0))
+
+    def url_config(self, base, days):
+        """A curl config that GETs every call of `days` (4 a session) into /dev/null."""
+        config = self.work / "urls.cfg"
+        with open(config, "w") as f:
+            f.write(f'header = "AUTH_KEY: {KEY}"\nsilent\nfail\n')
+            for d in days:
+                for api in APIS:
+                    f.write(f'url = "{base}/svc/apis/{api}?basDd={d.replace("-", "")}"\n'
+                            'output = "/dev/null"\n')
+        return config
 
     def floor(self, days, scale):
         """curl over one keep-alive connection: cold (fresh fake), then warm (same fake)."""
-        apis = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "idx/kospi_dd_trd", "idx/kosdaq_dd_trd"]
         out = {}
         for rep in range(self.args.reps):
             fake = self.fake(scale)
-            config = self.work / "urls.cfg"
-            with open(config, "w") as f:
-                f.write(f'header = "AUTH_KEY: {KEY}"\nsilent\nfail\n')
-                for d in days:
-                    for api in apis:
-                        f.write(f'url = "{fake.base}/svc/apis/{api}?basDd={d.replace("-", "")}"\n'
-                                'output = "/dev/null"\n')
+            config = self.url_config(fake.base, days)
             for kind in ("cold", "warm"):
                 m = measure(["curl", "--config", str(config)])
                 if m["exit"] != 0:
@@ -258,6 +276,136 @@ class Bench:
                        ["manual_setup", "--days", str(sessions)], t0, first, latest, (None, None),
                        scale, python=a.scale_python)
 
+
+    def latency_run(self):
+        """The backfill against a distant server: krxbatch, the download, Python with a pool."""
+        a = self.args
+        t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
+        first = self.prev(latest, a.sessions - 1)
+        days = self.sessions(first, latest)
+        full = ["--min-market-cap", "0"]
+        out = []
+        for ms in a.latency_ms:
+            scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t0,
+                     "latency_ms": ms}
+            print(f"== latency {ms} ms: manual_setup of {len(days)} sessions "
+                  f"({len(days) * len(APIS)} calls), the whole market; {a.reps} run(s) each")
+            print(f"   {'connections':<13}{'krxbatch':>10}{'download':>10}{'ratio':>8}"
+                  f"{'krxbatch CPU':>14}{'peak RSS':>10}")
+            for n in a.connections:
+                runs, floors = [], []
+                for rep in range(a.reps):
+                    db = self.work / f"latency-{ms}-{n}.db"
+                    copy_db(None, db)
+                    fake = self.fake(scale)
+                    env = job_env(fake.base)
+                    env["KRX_CONNECTIONS"] = str(n)
+                    log = self.work / f"latency-{ms}-{n}-{rep}.log"
+                    m = measure([str(self.krxbatch), "--db", str(db), "--now", t0, "manual_setup",
+                                 "--yes", "--days", str(a.sessions), *full], env=env, stderr_path=log)
+                    fake.stop()
+                    if m["exit"] != 0:
+                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                        raise SystemExit(f"manual_setup exited {m['exit']} ({log})")
+                    runs.append(m)
+                    fake = self.fake(scale)
+                    config = self.url_config(fake.base, days)
+                    cmd = ["curl", "--config", str(config)]
+                    if n > 1:
+                        cmd[1:1] = ["--parallel", "--parallel-max", str(n)]
+                    d = measure(cmd)
+                    fake.stop()
+                    if d["exit"] != 0:
+                        raise SystemExit(f"curl failed ({d['exit']})")
+                    floors.append(d)
+                k, f = stats(runs, "wall"), stats(floors, "wall")
+                c = stats(runs, "cpu")
+                rss = max(x["rss_mb"] for x in runs)
+                print(f"   {n:<13}{k[1]:>9.2f}s{f[1]:>9.2f}s{k[1] / f[1]:>8.2f}{c[1]:>13.2f}s"
+                      f"{rss:>8.1f}MB")
+                out.append({"latency_ms": ms, "connections": n, "krxbatch": runs, "download": floors})
+            if a.python_reps > 0:
+                py = []
+                for rep in range(a.python_reps):
+                    db = self.work / f"latency-{ms}-py.db"
+                    copy_db(None, db)
+                    fake = self.fake(scale)
+                    log = self.work / f"latency-{ms}-py-{rep}.log"
+                    m = measure(["/usr/bin/python3", str(ROOT / "bench" / "python" / "krx_ref.py"),
+                                 "--db", str(db), "--now", t0, "manual_setup", "--days",
+                                 str(a.sessions), "--workers", str(a.python_workers), *full],
+                                env=job_env(fake.base), stderr_path=log)
+                    fake.stop()
+                    if m["exit"] != 0:
+                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                        raise SystemExit(f"python exited {m['exit']} ({log})")
+                    py.append(m)
+                p = stats(py, "wall")
+                print(f"   python, {a.python_workers} workers: {p[1]:.2f}s wall, "
+                      f"{stats(py, 'cpu')[1]:.2f}s CPU")
+                for r in out:
+                    if r["latency_ms"] == ms:
+                        r["python"] = py
+            print()
+        self.results["latency"] = out
+
+    def scale_run(self):
+        """Backfill N sessions, then time every job and command on the result."""
+        a = self.args
+        t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
+        t2 = "2024-06-04T08:30:00+09:00"  # 06-03 is published: daily_update has one session
+        full = ["--min-market-cap", "0"]
+        out = []
+        print(f"{'sessions':>9}{'rows':>12}{'backfill':>10}{'us/row':>8}{'file MB':>9}  "
+              "job: wall s / peak RSS MB")
+        for n in a.scale_run_sessions:
+            first = self.prev(latest, n - 1)
+            scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t2}
+            db = self.work / f"scale-{n}.db"
+            copy_db(None, db)
+            fake = self.fake(scale)
+            env = job_env(fake.base)
+            env["KRX_DAILY_LIMIT"] = "1000000"
+            env["KRXBATCH_ARCHIVE_DIR"] = "off"
+
+            def run(args, now=t2):
+                log = self.work / f"scale-{n}-{args[0]}.log"
+                m = measure([str(self.krxbatch), "--db", str(db), "--now", now, *args], env=env,
+                            stderr_path=log)
+                if m["exit"] != 0:
+                    sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                    raise SystemExit(f"{' '.join(args)} exited {m['exit']} ({log})")
+                return m
+
+            rec = {"sessions": n, "jobs": {}}
+            rec["backfill"] = run(["manual_setup", "--yes", "--days", str(n), *full], t0)
+            prices, indices = rows_between(db, first, latest)
+            rec["rows"] = prices + indices
+            rec["file_bytes"] = db.stat().st_size
+            year_from = self.prev(latest, 244)
+            jobs = [("daily_update", ["daily_update"]),
+                    ("hourly_analysis", ["hourly_analysis", "--from", "2024-06-03"]),
+                    ("verify", ["verify"]),
+                    ("backup", ["backup", "--dir", str(self.work / f"backups-{n}")]),
+                    ("snapshot", ["snapshot", "--dir", str(self.work / f"snapshots-{n}")]),
+                    ("export_year", ["export", "--from", year_from, "--to", latest, "--out",
+                                     str(self.work / f"export-{n}")]),
+                    ("status", ["status"])]
+            for name, args in jobs:
+                rec["jobs"][name] = run(args)
+            fake.stop()
+            b = rec["backfill"]
+            line = (f"{n:>9}{rec['rows']:>12,}{b['wall']:>9.1f}s{b['wall'] / rec['rows'] * 1e6:>8.2f}"
+                    f"{rec['file_bytes'] / 2**20:>9.1f}  backfill {b['rss_mb']:.0f} MB; ")
+            line += "; ".join(f"{k} {v['wall']:.2f}/{v['rss_mb']:.0f}" for k, v in rec["jobs"].items())
+            print(line, flush=True)
+            out.append(rec)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.rmtree(self.work / f"backups-{n}", ignore_errors=True)
+            shutil.rmtree(self.work / f"snapshots-{n}", ignore_errors=True)
+            shutil.rmtree(self.work / f"export-{n}", ignore_errors=True)
+        self.results["scale_run"] = out
 
     def archive_run(self):
         """Paired manual_setup runs, archive on and off, alternating order; the archive's size."""
@@ -388,6 +536,14 @@ def main():
     p.add_argument("--scale-python", action="store_true", help="also the Python reference")
     p.add_argument("--archive", action="store_true",
                    help="instead: manual_setup with the raw archive on and off, paired")
+    p.add_argument("--latency", action="store_true",
+                   help="instead: the backfill against a fake with latency, per connection count")
+    p.add_argument("--latency-ms", type=int, nargs="+", default=[50, 150])
+    p.add_argument("--connections", type=int, nargs="+", default=[1, 2, 4, 8])
+    p.add_argument("--python-workers", type=int, default=4)
+    p.add_argument("--scale-run", action="store_true",
+                   help="instead: every job's time and peak memory at several history sizes")
+    p.add_argument("--scale-run-sessions", type=int, nargs="+", default=[300, 1200, 2450])
     p.add_argument("--json", help="write every measurement here")
     p.add_argument("--workdir", default=None, help="where the databases go (default: $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -404,6 +560,10 @@ def main():
             bench.scaling_run()
         elif args.archive:
             bench.archive_run()
+        elif args.latency:
+            bench.latency_run()
+        elif args.scale_run:
+            bench.scale_run()
         else:
             bench.main_run()
     finally:
