@@ -5,6 +5,9 @@ KRXBATCH_PACKAGES="build-essential cmake libsqlite3-dev libsqlitecpp-dev libcurl
 nlohmann-json3-dev libboost-program-options-dev libboost-date-time-dev libspdlog-dev doctest-dev zlib1g-dev \
 ca-certificates"
 
+# What only the test suite needs (scripts/test installs them; DEVELOPERS.md explains each).
+KRXBATCH_TEST_PACKAGES="chromium"
+
 krxbatch_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 
 # Installs the given Debian packages that are not installed yet: as root directly, otherwise
