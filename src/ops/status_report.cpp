@@ -203,7 +203,7 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
       const auto per_day = std::max<std::int64_t>(1, r.krx_daily_limit - per_session);
       const auto left_today = std::max<std::int64_t>(0, r.krx_daily_limit - r.krx_calls_today);
       const int days = store::kst_days_for_calls(b.calls_left, left_today, per_day);
-      b.ends = r.kst_today + boost::gregorian::days(days - 1);
+      b.ends = backfill_end_day(r.kst_today, days);
     }
     r.backfill = b;
   }
@@ -212,6 +212,17 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
     r.archive = fetch::archive_usage(options.archive_dir);
   }
   return r;
+}
+
+core::Date backfill_end_day(const core::Date& today, int kst_days) {
+  auto day = today;
+  for (int i = 1; i < kst_days; ++i) {
+    do {
+      day += boost::gregorian::days(1);
+    } while (day.day_of_week() == boost::date_time::Saturday ||
+             day.day_of_week() == boost::date_time::Sunday);
+  }
+  return day;
 }
 
 std::string status_json(const StatusReport& r) {

@@ -90,8 +90,8 @@ struct BackfillReport {
   int left = 0;                            // of them, still to store
   std::int64_t calls_left = 0;             // the KRX calls they take
   // The KST day the backfill should end on at the daily limit (nullopt when done): every
-  // call left today and then the whole limit each day, less one session's calls for
-  // daily_update's own session.
+  // call left today and then the whole limit each weekday, less one session's calls for
+  // daily_update's own session (backfill_end_day).
   std::optional<core::Date> ends;
 };
 
@@ -133,6 +133,12 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
 
 // The report as stable JSON (docs/STATUS.md), pretty-printed.
 std::string status_json(const StatusReport& report);
+
+// The KST day on which the `kst_days`-th day of a backfill's calls falls, today being the
+// first: the days after today are weekdays only, the days the shipped schedule runs
+// daily_update (cron/krxbatch.crontab and the systemd timers: Monday to Friday, KRX holidays
+// included). Precondition: kst_days >= 1.
+core::Date backfill_end_day(const core::Date& today, int kst_days);
 // The report as a readable table.
 std::string status_table(const StatusReport& report);
 
