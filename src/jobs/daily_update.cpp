@@ -1,6 +1,7 @@
 #include "krxbatch/jobs/daily_update.hpp"
 
 #include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/jobs/manual_setup.hpp"
 #include "krxbatch/store/backfill_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
@@ -129,7 +130,8 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
                 (mark ? core::to_iso(*mark) : std::string("-")) + " (newest closed session " +
                 core::to_iso(last_closed) + ")";
     run.finish(s);
-    return {core::ExitCode::ok, "daily_update: skipped: " + s.message, s};
+    return {core::ExitCode::ok, "daily_update: skipped: " + s.message + build_owed_universe(env),
+            s};
   }
   if (!days.empty()) {
     spdlog::info("daily_update: {} session(s) to work on ({}) from {}", days.size(),
@@ -154,8 +156,11 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
     backfill.left = static_cast<int>(backfill_state->left.size());
   }
   const auto calls = budget.consumed() - calls_before;
-  return finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), left_for_later,
-                           calls, backfill_due ? &backfill : nullptr);
+  auto result = finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()),
+                                  left_for_later, calls, backfill_due ? &backfill : nullptr);
+  // A manual_setup cut short owes the universe once its sessions are in.
+  result.summary += build_owed_universe(env);
+  return result;
 }
 
 } // namespace krxbatch::jobs

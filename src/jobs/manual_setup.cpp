@@ -41,7 +41,54 @@ JobResult fail_early(RunRecorder& run, const std::string& message) {
   return {core::ExitCode::failed, "manual_setup: failed: " + message, s};
 }
 
+// Makes target_tickers the issues of `markets` with market cap >= min_market_cap on
+// `session`; the summary's text. Inside the caller's transaction.
+std::string apply_universe(store::Database& db, const core::Date& session,
+                           std::int64_t min_market_cap,
+                           const std::vector<market::Market>& markets) {
+  store::TargetStore targets(db);
+  const auto candidates = targets.candidates(session, min_market_cap, markets);
+  const auto change = targets.apply_universe(session, candidates);
+  return "; target_tickers: " + std::to_string(candidates.size()) + " active (+" +
+         std::to_string(change.added + change.reactivated) + " -" +
+         std::to_string(change.deactivated) + ")";
+}
+
 } // namespace
+
+std::string build_owed_universe(JobEnv env) {
+  store::MetaStore meta(env.db);
+  const auto owed = meta.get(k_meta_setup_universe);
+  if (!owed || owed->empty()) {
+    return {};
+  }
+  std::istringstream in(*owed);
+  std::string day;
+  long long min_market_cap = 0;
+  in >> day >> min_market_cap;
+  const auto session = core::parse_iso_date(day);
+  if (!session || in.fail()) {
+    spdlog::warn("manual_setup: meta {} is not '<session> <min market cap>' ('{}'); run "
+                 "`krxbatch universe refresh` to build the analysis universe",
+                 k_meta_setup_universe, *owed);
+    meta.set(k_meta_setup_universe, "");
+    return {};
+  }
+  store::JobStore jobs(env.db);
+  const auto mark = jobs.job(store::k_job_daily_update).last_success_date;
+  if (!mark || *mark < *session) {
+    return {};
+  }
+  store::Database::Transaction txn(env.db);
+  auto text = apply_universe(env.db, *session, min_market_cap, meta.markets());
+  jobs.set_mark(k_job, *session, env.clock.now_kst());
+  meta.set(k_meta_setup_universe, "");
+  txn.commit();
+  spdlog::info("manual_setup: every session up to {} is stored: the analysis universe it asked "
+               "for is built{}",
+               core::to_iso(*session), text);
+  return text + ", as manual_setup asked";
+}
 
 JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
                            const IngestSettings& settings, const ManualSetupOptions& options) {
@@ -250,6 +297,9 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                  *recorded_markets, markets_text(settings.markets));
   }
   meta.set(store::k_meta_markets, markets_text(settings.markets));
+  // Until this run builds it, the universe is owed: cut short, daily_update builds it.
+  meta.set(k_meta_setup_universe,
+           core::to_iso(session) + " " + std::to_string(options.min_market_cap));
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
@@ -275,18 +325,14 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   const auto latest_state = jobs.day(store::k_job_daily_update, session);
   std::string universe_text;
   if (latest_state && latest_state->state == state::DayState::succeeded) {
-    store::TargetStore targets(env.db);
     store::Database::Transaction txn(env.db);
-    const auto candidates = targets.candidates(session, options.min_market_cap, settings.markets);
-    const auto change = targets.apply_universe(session, candidates);
+    universe_text = apply_universe(env.db, session, options.min_market_cap, settings.markets);
     const bool complete = loop.failed.empty() && !loop.stop_reason && loop.waiting.empty();
     if (complete) {
       jobs.set_mark(k_job, session, now);
+      meta.set(k_meta_setup_universe, "");
     }
     txn.commit();
-    universe_text = "; target_tickers: " + std::to_string(candidates.size()) + " active (+" +
-                    std::to_string(change.added + change.reactivated) + " -" +
-                    std::to_string(change.deactivated) + ")";
   }
   auto result =
       finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,

@@ -199,10 +199,14 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
         static_cast<std::int64_t>(fetch::session_endpoints(store::MetaStore(db).markets()).size());
     b.calls_left = b.left * per_session;
     if (b.left > 0) {
-      // daily_update's own session comes first each day.
+      // daily_update's own session comes first each day, and the sessions it is behind (a
+      // manual_setup cut short) before the backfill.
       const auto per_day = std::max<std::int64_t>(1, r.krx_daily_limit - per_session);
       const auto left_today = std::max<std::int64_t>(0, r.krx_daily_limit - r.krx_calls_today);
-      const int days = store::kst_days_for_calls(b.calls_left, left_today, per_day);
+      const auto behind =
+          daily_mark ? calendar.business_days_between(*daily_mark, r.latest_published_session) : 0;
+      const int days = store::kst_days_for_calls(b.calls_left + std::max(0, behind) * per_session,
+                                                 left_today, per_day);
       b.ends = backfill_end_day(r.kst_today, days);
     }
     r.backfill = b;

@@ -136,6 +136,51 @@ TEST_SUITE("ingest.backfill") {
   }
 }
 
+TEST_SUITE("ingest.backfill") {
+  TEST_CASE("a manual_setup cut short by the daily limit is finished by the next daily_update, "
+            "universe included") {
+    IngestEnv env(k_monday_morning, k_small_market);
+    // 10 sessions (40 calls) against 30 calls a day.
+    const std::vector<std::string> setup = {"manual_setup", "--yes", "--days", "10"};
+    auto r = env.run(setup, k_low_limit);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    {
+      auto db = env.open();
+      // Oldest first: the latest session (06-28), whose prices the universe is built from, is
+      // not in yet.
+      CHECK(text(db, "SELECT max(trade_date) FROM daily_prices") < "2024-06-28");
+      CHECK(db.execAndGet("SELECT count(*) FROM target_tickers").getInt() == 0);
+      CHECK(text(db, "SELECT value FROM meta WHERE key='setup_universe'") ==
+            "2024-06-28 100000000000");
+    }
+    env.set_now("2024-07-02T08:30:00+09:00");
+    r = env.run({"--log-level", "info", "daily_update"}, k_low_limit);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("the analysis universe it asked for is built") != std::string::npos);
+    {
+      auto db = env.open();
+      CHECK(text(db, "SELECT last_success_date FROM job_status WHERE job_name='daily_update'") ==
+            "2024-07-01");
+      CHECK(text(db, "SELECT last_success_date FROM job_status WHERE job_name='manual_setup'") ==
+            "2024-06-28");
+      CHECK(db.execAndGet("SELECT count(*) FROM target_tickers").getInt() > 0);
+      CHECK(text(db, "SELECT value FROM meta WHERE key='setup_universe'").empty());
+    }
+
+    // The same without a limit: the same database.
+    const auto reference = (env.dir() / "reference.db").string();
+    const std::vector<std::pair<std::string, std::optional<std::string>>> ref_env = {
+        {"KRX_DAILY_LIMIT", "100000"}, {"KRXBATCH_DB", reference}};
+    env.set_now(k_monday_morning);
+    REQUIRE(env.run(setup, ref_env).exit_code == 0);
+    env.set_now("2024-07-02T08:30:00+09:00");
+    REQUIRE(env.run({"daily_update"}, ref_env).exit_code == 0);
+    CHECK(env.digest() == env.digest(reference));
+  }
+}
+
 TEST_SUITE("ingest.connections") {
   TEST_CASE("eight connections to the KRX store the same database as one") {
     IngestEnv env(k_monday_morning, k_small_market);

@@ -39,4 +39,18 @@ struct ManualSetupOptions {
 JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
                            const IngestSettings& settings, const ManualSetupOptions& options);
 
+// The meta key holding the analysis universe manual_setup still owes, "<session> <min market
+// cap>": set before its sessions are fetched, cleared (empty) once target_tickers is built
+// from that session with every session up to it complete.
+inline constexpr std::string_view k_meta_setup_universe = "setup_universe";
+
+// Finishes a manual_setup whose own sessions were cut short (the daily call limit, a crash,
+// an interruption) once the scheduled daily_update runs have fetched the rest: when
+// k_meta_setup_universe names a session at or before daily_update's mark, builds
+// target_tickers from it with that threshold and the stored markets, sets manual_setup's mark
+// there and forgets the request, in one transaction. Returns the text for the run's summary
+// ("; target_tickers: N active (+a -d), as manual_setup asked") or "" when nothing was owed
+// or the mark has not reached the session yet. The caller holds the ingestion lock.
+std::string build_owed_universe(JobEnv env);
+
 } // namespace krxbatch::jobs

@@ -91,7 +91,8 @@ struct BackfillReport {
   std::int64_t calls_left = 0;             // the KRX calls they take
   // The KST day the backfill should end on at the daily limit (nullopt when done): every
   // call left today and then the whole limit each weekday, less one session's calls for
-  // daily_update's own session (backfill_end_day).
+  // daily_update's own session (backfill_end_day); the sessions daily_update is behind (a
+  // manual_setup cut short) are fetched first.
   std::optional<core::Date> ends;
 };
 
