@@ -683,8 +683,9 @@ def main():
     m = bench.results["machine"]
     print(f"machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}, "
           f"load average {' '.join(m['load_start'])}")
-    print(f"fake KRX: {args.kospi} KOSPI + {args.kosdaq} KOSDAQ issues on its first session; "
-          f"a fresh (cold) server for every measured process\n")
+    if not args.long_history:
+        print(f"fake KRX: {args.kospi} KOSPI + {args.kosdaq} KOSDAQ issues on its first session; "
+              f"a fresh (cold) server for every measured process\n")
     try:
         if args.scaling:
             bench.scaling_run()
