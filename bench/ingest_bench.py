@@ -18,6 +18,26 @@ the child. Prints one table per phase and writes every measurement as JSON (--js
 --archive instead measures what the raw archive (docs/ARCHIVE.md) costs a backfill: pairs of
 manual_setup runs, one with the archive on (the default) and one with KRXBATCH_ARCHIVE_DIR=off,
 alternating which goes first, each against its own cold fake, and the archive's size.
+
+--latency instead measures the backfill against a fake that waits --latency-ms before every
+answer (real body sizes): per latency and per connection count (krx_connections), krxbatch's
+manual_setup wall time against the time curl takes merely to download the same answers over
+the same number of connections (curl --parallel), and against the Python reference with its
+thread pool (--python-workers, 4).
+
+--long-history instead backfills --long-sessions sessions (default 4,000: 2010-01-04 to
+2026-04-02) of a --long-kospi + --long-kosdaq market with `manual_setup --from 2010-01-04`
+against a fake whose daily quota, and krxbatch's krx_daily_limit, is --long-limit calls: one
+simulated weekday after another (the fake's clock and krxbatch's --now moved to 08:30 KST),
+the scheduled `daily_update` continues it until status says it is complete; then the same
+history in one unlimited run (and one daily_update at the last morning) must have the same
+`digest`. Prints per simulated day the calls, the sessions stored and left, status's estimated
+end day, and the run's wall time and peak RSS.
+
+--scale-run instead measures a history of --scale-run-sessions sizes (default 300 1200 2450) of
+the full market: per size the backfill's cost per row and the file's size, then the wall time
+and peak RSS of daily_update (1 session), hourly_analysis (one session), verify, backup,
+snapshot, export of one year and status, each as a process on that database.
 """
 
 import argparse
@@ -30,10 +50,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
+APIS = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "idx/kospi_dd_trd", "idx/kosdaq_dd_trd"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,15 +81,24 @@ def measure(cmd, env=None, stdout=subprocess.DEVNULL, stderr_path=None):
 class Fake:
     """A fake KRX server process; the listening line gives its port."""
 
-    def __init__(self, exe, now, kospi, kosdaq, start):
-        self.proc = subprocess.Popen(
-            [str(exe), "--port", "0", "--now", now, "--kospi", str(kospi), "--kosdaq", str(kosdaq),
-             "--konex", "0", "--start", start, "--holidays", str(ROOT / "holidays")],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, exe, now, kospi, kosdaq, start, latency_ms=0, quota=None):
+        cmd = [str(exe), "--port", "0", "--now", now, "--kospi", str(kospi), "--kosdaq", str(kosdaq),
+               "--konex", "0", "--start", start, "--holidays", str(ROOT / "holidays"),
+               "--latency-ms", str(latency_ms)]
+        if quota is not None:
+            cmd += ["--quota", str(quota), "--quota-mode", "429"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening "):
             raise SystemExit(f"fake_krx did not start: {line!r}")
         self.base = "http://" + line.split()[1]
+
+    def control(self, method, path):
+        """A request to the fake's control API (/_fake/...): its JSON answer."""
+        req = urllib.request.Request(self.base + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
 
     def stop(self):
         self.proc.terminate()
@@ -138,21 +171,26 @@ class Bench:
         return r.returncode == 0
 
     def fake(self, scale):
-        return Fake(self.fake_exe, scale["fake_now"], scale["kospi"], scale["kosdaq"], scale["start"])
+        return Fake(self.fake_exe, scale["fake_now"], scale["kospi"], scale["kosdaq"], scale["start"],
+                    scale.get("latency_ms", 0), scale.get("quota"))
+
+    def url_config(self, base, days):
+        """A curl config that GETs every call of `days` (4 a session) into /dev/null."""
+        config = self.work / "urls.cfg"
+        with open(config, "w") as f:
+            f.write(f'header = "AUTH_KEY: {KEY}"\nsilent\nfail\n')
+            for d in days:
+                for api in APIS:
+                    f.write(f'url = "{base}/svc/apis/{api}?basDd={d.replace("-", "")}"\n'
+                            'output = "/dev/null"\n')
+        return config
 
     def floor(self, days, scale):
         """curl over one keep-alive connection: cold (fresh fake), then warm (same fake)."""
-        apis = ["sto/stk_bydd_trd", "sto/ksq_bydd_trd", "idx/kospi_dd_trd", "idx/kosdaq_dd_trd"]
         out = {}
         for rep in range(self.args.reps):
             fake = self.fake(scale)
-            config = self.work / "urls.cfg"
-            with open(config, "w") as f:
-                f.write(f'header = "AUTH_KEY: {KEY}"\nsilent\nfail\n')
-                for d in days:
-                    for api in apis:
-                        f.write(f'url = "{fake.base}/svc/apis/{api}?basDd={d.replace("-", "")}"\n'
-                                'output = "/dev/null"\n')
+            config = self.url_config(fake.base, days)
             for kind in ("cold", "warm"):
                 m = measure(["curl", "--config", str(config)])
                 if m["exit"] != 0:
@@ -259,6 +297,232 @@ class Bench:
                        scale, python=a.scale_python)
 
 
+    def latency_run(self):
+        """The backfill against a distant server: krxbatch, the download, Python with a pool."""
+        a = self.args
+        t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
+        first = self.prev(latest, a.sessions - 1)
+        days = self.sessions(first, latest)
+        full = ["--min-market-cap", "0"]
+        out = []
+        for ms in a.latency_ms:
+            scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t0,
+                     "latency_ms": ms}
+            print(f"== latency {ms} ms: manual_setup of {len(days)} sessions "
+                  f"({len(days) * len(APIS)} calls), the whole market; {a.reps} run(s) each")
+            print(f"   {'connections':<13}{'krxbatch':>10}{'download':>10}{'ratio':>8}"
+                  f"{'krxbatch CPU':>14}{'peak RSS':>10}")
+            for n in a.connections:
+                runs, floors = [], []
+                for rep in range(a.reps):
+                    db = self.work / f"latency-{ms}-{n}.db"
+                    copy_db(None, db)
+                    fake = self.fake(scale)
+                    env = job_env(fake.base)
+                    env["KRX_CONNECTIONS"] = str(n)
+                    log = self.work / f"latency-{ms}-{n}-{rep}.log"
+                    m = measure([str(self.krxbatch), "--db", str(db), "--now", t0, "manual_setup",
+                                 "--yes", "--days", str(a.sessions), *full], env=env, stderr_path=log)
+                    fake.stop()
+                    if m["exit"] != 0:
+                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                        raise SystemExit(f"manual_setup exited {m['exit']} ({log})")
+                    runs.append(m)
+                    fake = self.fake(scale)
+                    config = self.url_config(fake.base, days)
+                    cmd = ["curl", "--config", str(config)]
+                    if n > 1:
+                        cmd[1:1] = ["--parallel", "--parallel-max", str(n)]
+                    d = measure(cmd)
+                    fake.stop()
+                    if d["exit"] != 0:
+                        raise SystemExit(f"curl failed ({d['exit']})")
+                    floors.append(d)
+                k, f = stats(runs, "wall"), stats(floors, "wall")
+                c = stats(runs, "cpu")
+                rss = max(x["rss_mb"] for x in runs)
+                print(f"   {n:<13}{k[1]:>9.2f}s{f[1]:>9.2f}s{k[1] / f[1]:>8.2f}{c[1]:>13.2f}s"
+                      f"{rss:>8.1f}MB")
+                out.append({"latency_ms": ms, "connections": n, "krxbatch": runs, "download": floors})
+            if a.python_reps > 0:
+                py = []
+                for rep in range(a.python_reps):
+                    db = self.work / f"latency-{ms}-py.db"
+                    copy_db(None, db)
+                    fake = self.fake(scale)
+                    log = self.work / f"latency-{ms}-py-{rep}.log"
+                    m = measure(["/usr/bin/python3", str(ROOT / "bench" / "python" / "krx_ref.py"),
+                                 "--db", str(db), "--now", t0, "manual_setup", "--days",
+                                 str(a.sessions), "--workers", str(a.python_workers), *full],
+                                env=job_env(fake.base), stderr_path=log)
+                    fake.stop()
+                    if m["exit"] != 0:
+                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                        raise SystemExit(f"python exited {m['exit']} ({log})")
+                    py.append(m)
+                p = stats(py, "wall")
+                print(f"   python, {a.python_workers} workers: {p[1]:.2f}s wall, "
+                      f"{stats(py, 'cpu')[1]:.2f}s CPU")
+                for r in out:
+                    if r["latency_ms"] == ms:
+                        r["python"] = py
+            print()
+        self.results["latency"] = out
+
+    def scale_run(self):
+        """Backfill N sessions, then time every job and command on the result."""
+        a = self.args
+        t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
+        t2 = "2024-06-04T08:30:00+09:00"  # 06-03 is published: daily_update has one session
+        full = ["--min-market-cap", "0"]
+        out = []
+        print(f"{'sessions':>9}{'rows':>12}{'backfill':>10}{'us/row':>8}{'file MB':>9}  "
+              "job: wall s / peak RSS MB")
+        for n in a.scale_run_sessions:
+            first = self.prev(latest, n - 1)
+            scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t2}
+            db = self.work / f"scale-{n}.db"
+            copy_db(None, db)
+            fake = self.fake(scale)
+            env = job_env(fake.base)
+            env["KRX_DAILY_LIMIT"] = "1000000"
+            env["KRXBATCH_ARCHIVE_DIR"] = "off"
+
+            def run(args, now=t2):
+                log = self.work / f"scale-{n}-{args[0]}.log"
+                m = measure([str(self.krxbatch), "--db", str(db), "--now", now, *args], env=env,
+                            stderr_path=log)
+                if m["exit"] != 0:
+                    sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                    raise SystemExit(f"{' '.join(args)} exited {m['exit']} ({log})")
+                return m
+
+            rec = {"sessions": n, "jobs": {}}
+            rec["backfill"] = run(["manual_setup", "--yes", "--days", str(n), *full], t0)
+            prices, indices = rows_between(db, first, latest)
+            rec["rows"] = prices + indices
+            rec["file_bytes"] = db.stat().st_size
+            year_from = self.prev(latest, 244)
+            jobs = [("daily_update", ["daily_update"]),
+                    ("hourly_analysis", ["hourly_analysis", "--from", "2024-06-03"]),
+                    ("verify", ["verify"]),
+                    ("backup", ["backup", "--dir", str(self.work / f"backups-{n}")]),
+                    ("snapshot", ["snapshot", "--dir", str(self.work / f"snapshots-{n}")]),
+                    ("export_year", ["export", "--from", year_from, "--to", latest, "--out",
+                                     str(self.work / f"export-{n}")]),
+                    ("status", ["status"])]
+            for name, args in jobs:
+                rec["jobs"][name] = run(args)
+            fake.stop()
+            b = rec["backfill"]
+            line = (f"{n:>9}{rec['rows']:>12,}{b['wall']:>9.1f}s{b['wall'] / rec['rows'] * 1e6:>8.2f}"
+                    f"{rec['file_bytes'] / 2**20:>9.1f}  backfill {b['rss_mb']:.0f} MB; ")
+            line += "; ".join(f"{k} {v['wall']:.2f}/{v['rss_mb']:.0f}" for k, v in rec["jobs"].items())
+            print(line, flush=True)
+            out.append(rec)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db) + suffix).unlink(missing_ok=True)
+            shutil.rmtree(self.work / f"backups-{n}", ignore_errors=True)
+            shutil.rmtree(self.work / f"snapshots-{n}", ignore_errors=True)
+            shutil.rmtree(self.work / f"export-{n}", ignore_errors=True)
+        self.results["scale_run"] = out
+
+    def long_history_run(self):
+        """A ten-year backfill across the daily limit, to the digest of an unlimited one."""
+        a = self.args
+        first = "2010-01-04"
+        sessions = self.sessions(first, "2027-12-31")[:a.long_sessions]
+        latest = sessions[-1]
+        day0 = self.calendar("next", latest)[0]
+        now0 = f"{day0}T08:30:00+09:00"
+        full = ["--min-market-cap", "0"]
+        setup = ["manual_setup", "--yes", "--days", "300", "--from", first, *full]
+        scale = {"kospi": a.long_kospi, "kosdaq": a.long_kosdaq, "start": first, "fake_now": now0,
+                 "quota": a.long_limit}
+        print(f"== long history: {len(sessions)} sessions {first}..{latest} of "
+              f"{a.long_kospi} KOSPI + {a.long_kosdaq} KOSDAQ issues, "
+              f"manual_setup --days 300 --from {first} on {day0} 08:30 KST;\n"
+              f"   fake quota and krx_daily_limit {a.long_limit} calls a KST day, then the "
+              f"scheduled daily_update each weekday 08:30")
+        print(f"   {'KST day':<12}{'job':<14}{'calls':>7}{'stored':>8}{'left':>7}{'ends (status)':>15}"
+              f"{'wall':>9}{'CPU':>8}{'RSS':>8}")
+        limited = self.work / "long-limited.db"
+        copy_db(None, limited)
+        fake = self.fake(scale)
+        env = job_env(fake.base)
+        env["KRX_DAILY_LIMIT"] = str(a.long_limit)
+        env["KRXBATCH_ARCHIVE_DIR"] = "off"
+        days, day, job = [], day0, setup
+        while True:
+            now = f"{day}T08:30:00+09:00"
+            fake.control("POST", "/_fake/clock?now=" + urllib.parse.quote(now))
+            log = self.work / f"long-{day}.log"
+            m = measure([str(self.krxbatch), "--db", str(limited), "--now", now, *job], env=env,
+                        stderr_path=log)
+            if m["exit"] != 0:
+                sys.stderr.write(log.read_text(errors="replace")[-2000:])
+                raise SystemExit(f"{job[0]} on {day} exited {m['exit']} ({log})")
+            st = json.loads(subprocess.run(
+                [str(self.krxbatch), "--db", str(limited), "--now", now, "--json", "status"],
+                env=env, capture_output=True, text=True, check=True).stdout)
+            b = st["backfill"]
+            rec = {"day": day, "job": job[0], "calls": st["krx_calls"]["used"],
+                   "stored": b["stored"], "left": b["left"], "ends": b["ends"], **m}
+            days.append(rec)
+            print(f"   {day:<12}{job[0]:<14}{rec['calls']:>7}{rec['stored']:>8}{rec['left']:>7}"
+                  f"{str(b['ends']):>15}{m['wall']:>8.1f}s{m['cpu']:>7.1f}s{m['rss_mb']:>6.0f}MB",
+                  flush=True)
+            if b["left"] == 0 or len(days) > 60:
+                break
+            day = next_weekday(day)
+            job = ["daily_update"]
+        quota_hits = sum(1 for r in json.loads(urllib.request.urlopen(
+            fake.base + "/_fake/requests").read()) if r.get("fault") == "quota")
+        fake.stop()
+        verify = measure([str(self.krxbatch), "--db", str(limited), "--now",
+                          f"{day}T08:30:00+09:00", "verify"], env=env)
+
+        unlimited = self.work / "long-unlimited.db"
+        copy_db(None, unlimited)
+        scale = dict(scale, quota=None)
+        fake = self.fake(scale)
+        env = job_env(fake.base)
+        env["KRX_DAILY_LIMIT"] = "1000000"
+        env["KRXBATCH_ARCHIVE_DIR"] = "off"
+        ref = [measure([str(self.krxbatch), "--db", str(unlimited), "--now", now0, *setup], env=env)]
+        fake.control("POST", "/_fake/clock?now=" + urllib.parse.quote(f"{day}T08:30:00+09:00"))
+        ref.append(measure([str(self.krxbatch), "--db", str(unlimited), "--now",
+                            f"{day}T08:30:00+09:00", "daily_update"], env=env))
+        fake.stop()
+        if any(r["exit"] != 0 for r in ref):
+            raise SystemExit(f"the unlimited run failed: {[r['exit'] for r in ref]}")
+
+        def digest(db):
+            return json.loads(subprocess.run(
+                [str(self.krxbatch), "--db", str(db), "--json", "--log-level", "warn", "digest"],
+                env=env, capture_output=True, text=True, check=True).stdout)["sha256"]
+
+        d_limited, d_unlimited = digest(limited), digest(unlimited)
+        with sqlite3.connect(limited) as c:
+            rows = c.execute("SELECT count(*) FROM daily_prices").fetchone()[0]
+            first_stored = c.execute("SELECT min(trade_date) FROM daily_prices").fetchone()[0]
+        weekdays = len(days)
+        print(f"   limited: {weekdays} KST weekdays ({days[0]['day']}..{day}), "
+              f"{sum(r['wall'] for r in days):.0f} s of runs, {rows:,} price rows from "
+              f"{first_stored}; calls past the fake's quota: {quota_hits}; verify exit "
+              f"{verify['exit']}")
+        print(f"   unlimited: manual_setup {ref[0]['wall']:.1f} s ({ref[0]['rss_mb']:.0f} MB), "
+              f"daily_update {ref[1]['wall']:.1f} s")
+        same = d_limited == d_unlimited
+        print(f"   digest limited   {d_limited}\n   digest unlimited {d_unlimited}\n   "
+              + ("SAME" if same else "DIFFERENT") + "\n")
+        self.results["long_history"] = {
+            "sessions": len(sessions), "limit": a.long_limit, "days": days, "rows": rows,
+            "quota_hits": quota_hits, "verify_exit": verify["exit"], "unlimited": ref,
+            "digest_limited": d_limited, "digest_unlimited": d_unlimited, "same": same}
+        if not same or quota_hits or verify["exit"] != 0:
+            raise SystemExit("long history: FAILED")
+
     def archive_run(self):
         """Paired manual_setup runs, archive on and off, alternating order; the archive's size."""
         a = self.args
@@ -308,6 +572,14 @@ class Bench:
         print(f"   archive: {on['archive_files']} files, {on['archive_bytes'] / 2**20:.1f} MiB "
               f"for {a.sessions} sessions ({on['archive_bytes'] / a.sessions / 1024:.0f} KiB a "
               f"session)\n")
+
+
+def next_weekday(iso):
+    """The next Monday-to-Friday day after `iso` (the days the schedule runs daily_update)."""
+    d = date.fromisoformat(iso) + timedelta(days=1)
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d.isoformat()
 
 
 def last_summary(log):
@@ -388,6 +660,20 @@ def main():
     p.add_argument("--scale-python", action="store_true", help="also the Python reference")
     p.add_argument("--archive", action="store_true",
                    help="instead: manual_setup with the raw archive on and off, paired")
+    p.add_argument("--latency", action="store_true",
+                   help="instead: the backfill against a fake with latency, per connection count")
+    p.add_argument("--latency-ms", type=int, nargs="+", default=[50, 150])
+    p.add_argument("--connections", type=int, nargs="+", default=[1, 2, 4, 8])
+    p.add_argument("--python-workers", type=int, default=4)
+    p.add_argument("--scale-run", action="store_true",
+                   help="instead: every job's time and peak memory at several history sizes")
+    p.add_argument("--scale-run-sessions", type=int, nargs="+", default=[300, 1200, 2450])
+    p.add_argument("--long-history", action="store_true",
+                   help="instead: a 4,000-session backfill from 2010 across a low daily limit")
+    p.add_argument("--long-sessions", type=int, default=4000)
+    p.add_argument("--long-kospi", type=int, default=100)
+    p.add_argument("--long-kosdaq", type=int, default=200)
+    p.add_argument("--long-limit", type=int, default=2000, help="calls a KST day")
     p.add_argument("--json", help="write every measurement here")
     p.add_argument("--workdir", default=None, help="where the databases go (default: $TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -397,13 +683,20 @@ def main():
     m = bench.results["machine"]
     print(f"machine: {m['nproc']} cores, {m['cpu']}, kernel {m['kernel']}, "
           f"load average {' '.join(m['load_start'])}")
-    print(f"fake KRX: {args.kospi} KOSPI + {args.kosdaq} KOSDAQ issues on its first session; "
-          f"a fresh (cold) server for every measured process\n")
+    if not args.long_history:
+        print(f"fake KRX: {args.kospi} KOSPI + {args.kosdaq} KOSDAQ issues on its first session; "
+              f"a fresh (cold) server for every measured process\n")
     try:
         if args.scaling:
             bench.scaling_run()
         elif args.archive:
             bench.archive_run()
+        elif args.latency:
+            bench.latency_run()
+        elif args.scale_run:
+            bench.scale_run()
+        elif args.long_history:
+            bench.long_history_run()
         else:
             bench.main_run()
     finally:

@@ -2,7 +2,7 @@
 """The Python reference for krxbatch's benchmark (DESIGN §8): the three jobs written the way the
 pykrx + pandas cron scripts that krxbatch replaces do them.
 
-    krx_ref.py --db FILE --now ISO-INSTANT manual_setup [--days 300]
+    krx_ref.py --db FILE --now ISO-INSTANT manual_setup [--days 300] [--workers 4]
     krx_ref.py --db FILE --now ISO-INSTANT daily_update
     krx_ref.py --db FILE --now ISO-INSTANT hourly_analysis
 
@@ -15,9 +15,14 @@ pandas DataFrames to clean and type the rows, sqlite3 executemany upserts into t
 like krxbatch's (one transaction per session, the mark moved with it), and for the analysis
 one query per ticker with pandas rolling/ewm indicators and a rank-based 0-100 score. See
 docs/PERFORMANCE.md for what it does and does not do compared with krxbatch.
+
+--workers N (the usual thread pool of such scripts against a distant server): a session's
+calls are made together on a concurrent.futures pool of N threads, then parsed and stored as
+above; the next session is asked for once this one is stored.
 """
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -207,17 +212,33 @@ INDEX_COLUMNS = ["IDX_CLSS", "IDX_NM", "trade_date", "OPNPRC_IDX", "HGPRC_IDX", 
 
 
 class Ingest:
-    def __init__(self, conn, cal, base, key):
+    def __init__(self, conn, cal, base, key, workers=1):
         self.conn, self.cal, self.base, self.key = conn, cal, base, key
         self.rows = 0
         self.calls = 0
+        self.pool = concurrent.futures.ThreadPoolExecutor(workers) if workers > 1 else None
+        self.ahead = {}
 
     def get(self, api, day):
+        if (api, day) in self.ahead:
+            return self.ahead.pop((api, day)).result()
         self.calls += 1
         return fetch(self.base, self.key, api, day)
 
+    def ask_all(self, day, skip_kospi):
+        """With a pool: the session's calls, all at once."""
+        if self.pool is None:
+            return
+        for _, api in STOCK_APIS[1 if skip_kospi else 0:]:
+            self.calls += 1
+            self.ahead[(api, day)] = self.pool.submit(fetch, self.base, self.key, api, day)
+        for api in INDEX_APIS:
+            self.calls += 1
+            self.ahead[(api, day)] = self.pool.submit(fetch, self.base, self.key, api, day)
+
     def day(self, day, first_rows=None):
         """Fetches, checks and stores one session; False when it is not published yet."""
+        self.ask_all(day, first_rows is not None)
         frames = []
         for market, api in STOCK_APIS:
             rows = first_rows if (first_rows is not None and market == "KOSPI") else self.get(api, day)
@@ -275,8 +296,8 @@ def set_job(conn, job, day, state):
 # The jobs
 # --------------------------------------------------------------------------------------------
 
-def manual_setup(conn, cal, now, base, key, days, min_cap=100_000_000_000):
-    ingest = Ingest(conn, cal, base, key)
+def manual_setup(conn, cal, now, base, key, days, min_cap=100_000_000_000, workers=1):
+    ingest = Ingest(conn, cal, base, key, workers)
     latest = cal.last_closed(now)
     first_rows = None
     for _ in range(10):
@@ -436,6 +457,8 @@ def main():
     parser.add_argument("--now", required=True, help="e.g. 2024-06-03T08:30:00+09:00")
     parser.add_argument("job", choices=["manual_setup", "daily_update", "hourly_analysis"])
     parser.add_argument("--days", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="manual_setup: threads fetching a session's calls together")
     parser.add_argument("--min-market-cap", type=int, default=100_000_000_000,
                         help="manual_setup: the universe's market-cap threshold in KRW")
     args = parser.parse_args()
@@ -447,7 +470,8 @@ def main():
     key = os.environ.get("KRX_AUTH_KEY", "")
     conn = open_db(args.db)
     if args.job == "manual_setup":
-        summary = manual_setup(conn, cal, now, base, key, args.days, args.min_market_cap)
+        summary = manual_setup(conn, cal, now, base, key, args.days, args.min_market_cap,
+                               args.workers)
     elif args.job == "daily_update":
         summary = daily_update(conn, cal, now, base, key)
     else:

@@ -115,6 +115,7 @@ std::unique_ptr<fetch::MarketSource> make_source(Context& ctx, const po::variabl
     settings.api.base_url_origin = it->second;
   }
   settings.retry_scale = retry_scale(vm);
+  settings.connections = static_cast<int>(config.krx_connections);
   settings.archive = archive;
   if (const auto timeout = ctx.test_hooks().http_timeout) {
     settings.http.total_timeout = *timeout;
@@ -247,6 +248,7 @@ int run_daily_update(Context& ctx, const Args& args) {
         jobs::IngestSettings settings;
         settings.markets = store::MetaStore(env.db).markets();
         settings.daily_call_limit = limit;
+        settings.connections = static_cast<int>(ctx.settings().krx_connections);
         jobs::DbCallBudget budget(env.db, env.clock, limit);
         const auto archive = open_archive(ctx);
         const auto source = make_source(ctx, *vm, budget, archive.get());
@@ -270,6 +272,10 @@ int run_manual_setup(Context& ctx, const Args& args) {
       ("days", po::value<int>()->default_value(300),
        "KRX sessions to backfill, ending at the "
        "latest published session") //
+      ("from", po::value<std::string>(),
+       "also backfill the history back to this date (YYYY-MM-DD, 2010-01-04 or later), newest "
+       "sessions first, across as many KST days as the daily call limit makes it take (the "
+       "scheduled daily_update runs continue it)") //
       ("min-market-cap", po::value<long long>()->default_value(100'000'000'000LL),
        "the universe: issues with at least this market cap (KRW) on the latest session") //
       ("konex", po::bool_switch(), "also store KONEX (default: KOSPI and KOSDAQ)");
@@ -289,6 +295,9 @@ int run_manual_setup(Context& ctx, const Args& args) {
   o.days = (*vm)["days"].as<int>();
   if (o.days < 1 || o.days > 10000) {
     throw core::usage_error("manual_setup: --days must be between 1 and 10000");
+  }
+  if (vm->count("from") != 0U) {
+    o.from = core::parse_iso_date_arg((*vm)["from"].as<std::string>(), "manual_setup --from");
   }
   o.min_market_cap = (*vm)["min-market-cap"].as<long long>();
   if (o.min_market_cap < 0) {
@@ -316,6 +325,7 @@ int run_manual_setup(Context& ctx, const Args& args) {
         jobs::JobEnv env{ctx.database(), ctx.calendar(), ctx.clock()};
         jobs::IngestSettings settings;
         settings.daily_call_limit = limit;
+        settings.connections = static_cast<int>(ctx.settings().krx_connections);
         if (konex) {
           settings.markets.push_back(market::Market::konex);
         }

@@ -1,5 +1,7 @@
 #include "krxbatch/fetch/background_http_client.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -18,8 +20,14 @@ struct BackgroundHttpClient::Impl {
     std::promise<HttpResult> answer;
   };
 
-  explicit Impl(std::unique_ptr<HttpClient> client) : inner(std::move(client)) {
-    worker = std::thread([this] { work(); });
+  Impl(const ClientFactory& make, int connections) : allowed(connections) {
+    assert(connections >= 1);
+    for (int i = 0; i < connections; ++i) {
+      clients.push_back(make());
+    }
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+      workers.emplace_back([this, i] { work(*clients[i]); });
+    }
   }
 
   ~Impl() {
@@ -28,8 +36,10 @@ struct BackgroundHttpClient::Impl {
       stopping = true;
       queue.clear(); // not started: their futures report a broken promise, and nobody waits
     }
-    wake.notify_one();
-    worker.join();
+    wake.notify_all();
+    for (auto& w : workers) {
+      w.join();
+    }
   }
 
   Impl(const Impl&) = delete;
@@ -46,38 +56,73 @@ struct BackgroundHttpClient::Impl {
     return answer;
   }
 
-  void work() {
+  // The 429 rule (the header's contract), under the mutex.
+  void count_answer(bool limited) {
+    const int connections = static_cast<int>(clients.size());
+    if (limited) {
+      allowed = std::max(1, allowed / 2);
+      calm = 0;
+    } else if (allowed < connections && ++calm >= k_calm_answers) {
+      ++allowed;
+      calm = 0;
+    }
+  }
+
+  void work(HttpClient& client) {
     for (;;) {
       Request r;
       {
         std::unique_lock lock(mutex);
-        wake.wait(lock, [this] { return stopping || !queue.empty(); });
+        wake.wait(lock, [this] { return stopping || (!queue.empty() && running < allowed); });
         if (stopping) {
           return;
         }
         r = std::move(queue.front());
         queue.pop_front();
+        ++running;
       }
+      bool limited = false;
       try {
-        r.answer.set_value(inner->get(r.url, r.headers));
+        auto result = client.get(r.url, r.headers);
+        limited = result.ok() && result.value().status == 429;
+        finish(limited);
+        r.answer.set_value(std::move(result));
       } catch (...) {
+        finish(false);
         r.answer.set_exception(std::current_exception());
       }
     }
   }
 
-  std::unique_ptr<HttpClient> inner;
-  std::mutex mutex;
+  void finish(bool limited) {
+    {
+      const std::lock_guard lock(mutex);
+      --running;
+      count_answer(limited);
+    }
+    wake.notify_all();
+  }
+
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  mutable std::mutex mutex;
   std::condition_variable wake;
   std::deque<Request> queue;
   bool stopping = false;
+  int running = 0; // requests in progress
+  int allowed;     // requests allowed at once
+  int calm = 0;    // answers since the last 429 (or the last step up)
   // Prefetched answers by URL; touched by the caller's thread only.
   std::map<std::string, std::future<HttpResult>> prefetched;
-  std::thread worker; // last: started once everything it uses exists
+  std::vector<std::thread> workers; // last: started once everything they use exists
 };
 
-BackgroundHttpClient::BackgroundHttpClient(std::unique_ptr<HttpClient> inner)
-    : m_impl(std::make_unique<Impl>(std::move(inner))) {}
+BackgroundHttpClient::BackgroundHttpClient(std::unique_ptr<HttpClient> inner) {
+  auto one = std::make_shared<std::unique_ptr<HttpClient>>(std::move(inner));
+  m_impl = std::make_unique<Impl>([one] { return std::move(*one); }, 1);
+}
+
+BackgroundHttpClient::BackgroundHttpClient(const ClientFactory& make, int connections)
+    : m_impl(std::make_unique<Impl>(make, connections)) {}
 
 BackgroundHttpClient::~BackgroundHttpClient() = default;
 
@@ -99,6 +144,11 @@ void BackgroundHttpClient::prefetch(const std::string& url, std::span<const Http
 
 std::size_t BackgroundHttpClient::pending() const {
   return m_impl->prefetched.size();
+}
+
+int BackgroundHttpClient::allowed() const {
+  const std::lock_guard lock(m_impl->mutex);
+  return m_impl->allowed;
 }
 
 } // namespace krxbatch::fetch

@@ -46,6 +46,31 @@ Endpoint stock_endpoint(market::Market market) {
   return Endpoint::kospi_stocks;
 }
 
+std::optional<Endpoint> index_endpoint(market::Market market) {
+  switch (market) {
+  case market::Market::kospi:
+    return Endpoint::kospi_index;
+  case market::Market::kosdaq:
+    return Endpoint::kosdaq_index;
+  case market::Market::konex:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::vector<Endpoint> session_endpoints(const std::vector<market::Market>& markets) {
+  std::vector<Endpoint> endpoints;
+  for (const auto m : markets) {
+    endpoints.push_back(stock_endpoint(m));
+  }
+  for (const auto m : markets) {
+    if (const auto e = index_endpoint(m)) {
+      endpoints.push_back(*e);
+    }
+  }
+  return endpoints;
+}
+
 bool is_stock_endpoint(Endpoint endpoint) {
   return endpoint == Endpoint::kospi_stocks || endpoint == Endpoint::kosdaq_stocks ||
          endpoint == Endpoint::konex_stocks;

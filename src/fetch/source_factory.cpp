@@ -5,6 +5,7 @@
 #include "krxbatch/fetch/replay_source.hpp"
 #include "krxbatch/market/parser.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace krxbatch::fetch {
@@ -18,7 +19,9 @@ std::unique_ptr<MarketSource> make_market_source(std::string_view spec, SourceSe
     }
     auto source = std::make_unique<OpenApiSource>(
         std::move(settings.api),
-        std::make_unique<BackgroundHttpClient>(std::make_unique<CurlHttpClient>(settings.http)),
+        std::make_unique<BackgroundHttpClient>(
+            [&http = settings.http] { return std::make_unique<CurlHttpClient>(http); },
+            std::max(1, settings.connections)),
         budget, RetryPolicy(settings.retry_scale));
     source->set_answer_sink(settings.archive);
     return source;

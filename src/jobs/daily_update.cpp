@@ -1,6 +1,8 @@
 #include "krxbatch/jobs/daily_update.hpp"
 
 #include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/jobs/manual_setup.hpp"
+#include "krxbatch/store/backfill_store.hpp"
 #include "krxbatch/store/price_store.hpp"
 
 #include "ingest_loop.hpp"
@@ -114,18 +116,27 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
     }
   }
 
+  // A scheduled run (no --from, no --max-days) continues the history backfill after its own
+  // sessions (docs/DESIGN.md §5.7).
+  store::BackfillStore backfill_store(env.db, env.calendar);
+  const auto backfill_state =
+      options.from || options.max_days ? std::nullopt : backfill_store.state();
+  const bool backfill_due = backfill_state && !backfill_state->done();
   RunRecorder run(env, k_job, options.args);
-  if (days.empty()) {
+  if (days.empty() && !backfill_due) {
     store::RunSummary s;
     s.outcome = state::RunOutcome::skipped;
     s.message = "nothing to do: complete through " +
                 (mark ? core::to_iso(*mark) : std::string("-")) + " (newest closed session " +
                 core::to_iso(last_closed) + ")";
     run.finish(s);
-    return {core::ExitCode::ok, "daily_update: skipped: " + s.message, s};
+    return {core::ExitCode::ok, "daily_update: skipped: " + s.message + build_owed_universe(env),
+            s};
   }
-  spdlog::info("daily_update: {} session(s) to work on ({}) from {}", days.size(), date_span(days),
-               source.describe());
+  if (!days.empty()) {
+    spdlog::info("daily_update: {} session(s) to work on ({}) from {}", days.size(),
+                 date_span(days), source.describe());
+  }
 
   const auto calls_before = budget.consumed();
   DayIngestor ingestor(env, source, settings, run.id());
@@ -136,9 +147,20 @@ JobResult run_daily_update(JobEnv env, fetch::MarketSource& source, DbCallBudget
   StagingScope staging(ingestor, static_cast<int>(days.size()) >= k_min_staged_sessions_update);
   const auto loop = ingest_days(ingestor, budget, source.counts_calls(), days, {}, nullptr, k_job);
   staging.merge(); // before the summary reads the mark
+  BackfillRun backfill;
+  if (backfill_due && !loop.stop_reason) {
+    backfill = continue_backfill(env, ingestor, budget, source.counts_calls(), {}, k_job);
+  } else if (backfill_due) {
+    backfill.from = backfill_state->from;
+    backfill.history_start = backfill_state->history_start;
+    backfill.left = static_cast<int>(backfill_state->left.size());
+  }
   const auto calls = budget.consumed() - calls_before;
-  return finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), left_for_later,
-                           calls);
+  auto result = finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()),
+                                  left_for_later, calls, backfill_due ? &backfill : nullptr);
+  // A manual_setup cut short owes the universe once its sessions are in.
+  result.summary += build_owed_universe(env);
+  return result;
 }
 
 } // namespace krxbatch::jobs

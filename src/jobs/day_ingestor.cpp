@@ -1,6 +1,7 @@
 #include "krxbatch/jobs/day_ingestor.hpp"
 
 #include "krxbatch/analysis/score.hpp"
+#include "krxbatch/store/backfill_store.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,18 +14,6 @@ namespace {
 using Kind = DayOutcome::Kind;
 
 constexpr std::string_view k_job = store::k_job_daily_update;
-
-std::optional<fetch::Endpoint> index_endpoint(market::Market m) {
-  switch (m) {
-  case market::Market::kospi:
-    return fetch::Endpoint::kospi_index;
-  case market::Market::kosdaq:
-    return fetch::Endpoint::kosdaq_index;
-  case market::Market::konex:
-    return std::nullopt; // KONEX has no index endpoint of its own
-  }
-  return std::nullopt;
-}
 
 // What the re-base rule reads of a session's rows, by ticker.
 std::vector<market::CloseRow> close_rows(std::span<const market::PriceRow> prices) {
@@ -59,16 +48,7 @@ DayIngestor::DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings
 }
 
 std::vector<fetch::Endpoint> DayIngestor::day_endpoints() const {
-  std::vector<fetch::Endpoint> endpoints;
-  for (const auto m : m_settings.markets) {
-    endpoints.push_back(fetch::stock_endpoint(m));
-  }
-  for (const auto m : m_settings.markets) {
-    if (const auto e = index_endpoint(m)) {
-      endpoints.push_back(*e);
-    }
-  }
-  return endpoints;
+  return fetch::session_endpoints(m_settings.markets);
 }
 
 int DayIngestor::calls_per_day() const {
@@ -136,11 +116,17 @@ std::optional<std::size_t> DayIngestor::reference_count(const core::Date& day, m
 
 void DayIngestor::prefetch(const core::Date& day) {
   m_source.prefetch(day, day_endpoints());
-  m_prepaid_day = day;
+  m_prepaid_days.insert(day);
+}
+
+int DayIngestor::lookahead() const {
+  const int per_day = calls_per_day();
+  return std::clamp((2 * m_settings.connections + per_day - 1) / per_day, 1, 8);
 }
 
 DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetched,
                                const std::function<void()>& before_write) {
+  m_prepaid_days.erase(day);
   m_jobs.apply(k_job, day, state::DayEvent::start, m_env.clock.now_kst(), {}, {}, m_run_id);
 
   const auto fail = [&](fetch::FailureKind kind, const std::string& message) {
@@ -195,7 +181,7 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   }
 
   for (const auto m : m_settings.markets) {
-    const auto endpoint = index_endpoint(m);
+    const auto endpoint = fetch::index_endpoint(m);
     if (!endpoint) {
       continue;
     }
@@ -239,8 +225,11 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   store::Database::Transaction txn(m_env.db);
   bool staged = false;
   if (m_staging) {
+    // Outside [history_start, mark], what the readers read: a session after the mark (a
+    // catch-up) or before the stored history (the history backfill) can wait for the merge.
     const auto mark = m_jobs.job(k_job).last_success_date;
-    staged = !mark || day > *mark;
+    const auto start = store::MetaStore(m_env.db).history_start();
+    staged = !mark || day > *mark || (start && day < *start);
   }
   // What the scores read of this session and the next (whose corporate actions are derived
   // again below), when the analysis has scored from it: compared after the writes.
@@ -358,6 +347,7 @@ std::int64_t merge_staged_prices(JobEnv env, store::PriceStore& prices) {
   store::Database::Transaction txn(env.db);
   const auto moved = prices.merge_staged();
   const auto mark = advance_daily_mark(env);
+  store::BackfillStore(env.db, env.calendar).extend_history_start();
   txn.commit();
   spdlog::debug("merged {} staged price rows into daily_prices; mark {}", moved,
                 mark ? core::to_iso(*mark) : std::string("none"));

@@ -1,8 +1,45 @@
 #include "ingest_loop.hpp"
 
+#include "krxbatch/store/backfill_store.hpp"
+
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <set>
+
 namespace krxbatch::jobs {
+
+namespace {
+
+// "history backfill to 2010-01-04: 12 session(s) stored (...), 3 failed, 1,180 left (history
+// from 2019-03-04)".
+std::string backfill_text(const BackfillRun& b) {
+  auto stored = b.loop.stored;
+  std::sort(stored.begin(), stored.end());
+  std::string text = "history backfill to " + core::to_iso(*b.from) + ": " +
+                     std::to_string(stored.size()) + " session(s) stored";
+  if (!stored.empty()) {
+    text += " (" + date_span(stored) + ", " + std::to_string(b.loop.rows) + " rows)";
+  }
+  for (const auto& [d, why] : b.loop.failed) {
+    text += ", " + core::to_iso(d) + " FAILED: " + why;
+  }
+  if (!b.loop.waiting.empty()) {
+    text += ", " + std::to_string(b.loop.waiting.size()) + " answered no rows (" +
+            date_span(b.loop.waiting) + ")";
+  }
+  if (b.left == 0) {
+    text += ", complete";
+  } else {
+    text += ", " + std::to_string(b.left) + " left (the next daily_update runs continue it)";
+  }
+  if (b.history_start) {
+    text += "; history from " + core::to_iso(*b.history_start);
+  }
+  return text;
+}
+
+} // namespace
 
 std::string date_span(const std::vector<core::Date>& days) {
   if (days.empty()) {
@@ -68,12 +105,19 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       break;
     }
     const auto it = prefetched.find(day);
-    // The next day downloads while this one is written, when the budget has room for all of
-    // its calls (as the check above would ask of it).
+    // The next days (DayIngestor::lookahead) download while this one is written, each when
+    // the budget has room for all of its calls (as the check above would ask of it).
     const auto ask_next = [&] {
-      if (i + 1 < days.size() && !prefetched.contains(days[i + 1]) &&
-          (!counts_calls || budget.remaining() >= ingestor.calls_per_day())) {
-        ingestor.prefetch(days[i + 1]);
+      const auto last =
+          std::min(days.size(), i + 1 + static_cast<std::size_t>(ingestor.lookahead()));
+      for (auto j = i + 1; j < last; ++j) {
+        if (prefetched.contains(days[j]) || ingestor.prepaid(days[j])) {
+          continue;
+        }
+        if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
+          break;
+        }
+        ingestor.prefetch(days[j]);
       }
     };
     const auto outcome =
@@ -121,9 +165,84 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
   return loop;
 }
 
+BackfillRun continue_backfill(JobEnv env, DayIngestor& ingestor, DbCallBudget& budget,
+                              bool counts_calls,
+                              const std::function<void(int, int, const core::Date&)>& progress,
+                              std::string_view job) {
+  BackfillRun out;
+  store::BackfillStore backfill(env.db, env.calendar);
+  {
+    // A session stored outside a merge (a retry among the run's own sessions) may let
+    // history_start move already.
+    store::Database::Transaction txn(env.db);
+    backfill.extend_history_start();
+    txn.commit();
+  }
+  std::set<core::Date> tried;
+  for (;;) {
+    const auto state = backfill.state();
+    if (!state) {
+      return out;
+    }
+    out.from = state->from;
+    out.history_start = state->history_start;
+    std::vector<core::Date> chunk;
+    for (const auto& d : state->left) {
+      if (!tried.contains(d)) {
+        chunk.push_back(d);
+      }
+    }
+    out.left = static_cast<int>(state->left.size());
+    if (chunk.empty()) {
+      return out;
+    }
+    auto size = static_cast<std::int64_t>(k_backfill_chunk_sessions);
+    if (counts_calls) {
+      size = std::min(size, budget.remaining() / ingestor.calls_per_day());
+      if (size == 0) {
+        out.loop.stop_reason = budget.exhausted_message();
+        out.loop.stopped_by_quota = true;
+        spdlog::info("{}: history backfill: {} session(s) left; {}", job, out.left,
+                     *out.loop.stop_reason);
+        return out;
+      }
+    }
+    if (static_cast<std::int64_t>(chunk.size()) > size) {
+      chunk.resize(static_cast<std::size_t>(size));
+    }
+    std::reverse(chunk.begin(), chunk.end()); // oldest first: appends to each ticker's rows
+    tried.insert(chunk.begin(), chunk.end());
+    spdlog::info("{}: history backfill: {} session(s) ({}), {} left before them", job, chunk.size(),
+                 date_span(chunk), out.left - static_cast<int>(chunk.size()));
+    LoopResult loop;
+    {
+      StagingScope staging(ingestor, true);
+      loop = ingest_days(ingestor, budget, counts_calls, chunk, {}, progress, job);
+      staging.merge(); // history_start moves back in the merge's transaction
+    }
+    out.loop.stored.insert(out.loop.stored.end(), loop.stored.begin(), loop.stored.end());
+    out.loop.waiting.insert(out.loop.waiting.end(), loop.waiting.begin(), loop.waiting.end());
+    out.loop.failed.insert(loop.failed.begin(), loop.failed.end());
+    out.loop.rows += loop.rows;
+    out.loop.warnings += loop.warnings;
+    if (!loop.waiting.empty()) {
+      out.loop.last_wait_message = loop.last_wait_message;
+    }
+    if (loop.stop_reason || loop.stored.empty()) {
+      out.loop.stop_reason = loop.stop_reason;
+      out.loop.stopped_by_quota = loop.stopped_by_quota;
+      out.loop.stop_failure = loop.stop_failure;
+      const auto after = backfill.state();
+      out.history_start = after ? after->history_start : out.history_start;
+      out.left = after ? static_cast<int>(after->left.size()) : 0;
+      return out;
+    }
+  }
+}
+
 JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
                             const LoopResult& loop, int planned, int left_for_later,
-                            std::int64_t calls) {
+                            std::int64_t calls, const BackfillRun* backfill) {
   JobResult result;
   auto& s = result.run;
   s.days_done = static_cast<int>(loop.stored.size());
@@ -136,13 +255,25 @@ JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
     touched.push_back(d);
   }
   touched.insert(touched.end(), loop.waiting.begin(), loop.waiting.end());
+  bool backfill_failed = false;
+  if (backfill != nullptr) {
+    const auto& b = backfill->loop;
+    s.days_done += static_cast<int>(b.stored.size());
+    s.rows_written += b.rows;
+    touched.insert(touched.end(), b.stored.begin(), b.stored.end());
+    for (const auto& [d, why] : b.failed) {
+      touched.push_back(d);
+    }
+    backfill_failed = !b.failed.empty() || (b.stop_failure && !b.stopped_by_quota);
+  }
   std::sort(touched.begin(), touched.end());
   if (!touched.empty()) {
     s.session_from = touched.front();
     s.session_to = touched.back();
   }
 
-  const bool failed = !loop.failed.empty() || (loop.stop_failure && !loop.stopped_by_quota);
+  const bool failed =
+      !loop.failed.empty() || (loop.stop_failure && !loop.stopped_by_quota) || backfill_failed;
   if (failed) {
     s.outcome = state::RunOutcome::failed;
     result.exit_code = core::ExitCode::failed;
@@ -173,14 +304,20 @@ JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
     text +=
         "; " + std::to_string(left_for_later) + " session(s) left for the next run (--max-days)";
   }
+  if (backfill != nullptr && backfill->from) {
+    text += "; " + backfill_text(*backfill);
+  }
   const auto mark = store::JobStore(env.db).job(store::k_job_daily_update).last_success_date;
   text += "; mark " + (mark ? core::to_iso(*mark) : std::string("none"));
   text += "; " + std::to_string(calls) + " KRX call(s)";
   s.message = text;
 
-  result.stored_nothing = failed && loop.stored.empty();
+  result.stored_nothing = failed && s.days_done == 0;
   if (loop.stop_failure && fetch::refuses_key(*loop.stop_failure)) {
     result.key_refused = loop.stop_reason;
+  } else if (backfill != nullptr && backfill->loop.stop_failure &&
+             fetch::refuses_key(*backfill->loop.stop_failure)) {
+    result.key_refused = backfill->loop.stop_reason;
   }
 
   run.finish(s);

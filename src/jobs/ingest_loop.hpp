@@ -78,11 +78,38 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
                        const std::function<void(int, int, const core::Date&)>& progress,
                        std::string_view job);
 
+// The most sessions of the history backfill fetched as one chunk (a chunk's rows are merged,
+// and history_start moves back over them, at its end; the staging bounds of IngestSettings
+// still merge inside a larger one). 1,000 sessions are four years of history.
+inline constexpr int k_backfill_chunk_sessions = 1000;
+
+// What a run did of the history backfill.
+struct BackfillRun {
+  LoopResult loop;                         // the backfill sessions this run worked on
+  std::optional<core::Date> from;          // the oldest session asked for (nullopt: none)
+  std::optional<core::Date> history_start; // after this run
+  int left = 0;                            // sessions still to store after this run
+};
+
+// Works on the history backfill (store::BackfillStore) after a run's own sessions, newest
+// first: each chunk is the newest sessions left that the calls left today can fetch (at most
+// k_backfill_chunk_sessions), fetched oldest first through the staging table and merged at its
+// end, so that history_start moves back chunk by chunk and a killed run resumes where the
+// database says. Stops at the daily limit, at a run-stopping failure, or after a chunk that
+// stored nothing; a session tried in this run is not tried twice.
+BackfillRun continue_backfill(JobEnv env, DayIngestor& ingestor, DbCallBudget& budget,
+                              bool counts_calls,
+                              const std::function<void(int, int, const core::Date&)>& progress,
+                              std::string_view job);
+
 // Turns a loop result into the run's outcome, exit code, one-line summary and the facts the
 // run-level alerts read (JobResult), and records the run.
+// `backfill`, when given, is the history backfill this run worked on after its own sessions:
+// its stored sessions and rows count in the run's figures and a failed session fails the run,
+// but what is left of it does not make the run partial (the next runs continue it).
 JobResult finish_ingest_run(JobEnv env, RunRecorder& run, std::string_view job,
                             const LoopResult& loop, int planned, int left_for_later,
-                            std::int64_t calls);
+                            std::int64_t calls, const BackfillRun* backfill = nullptr);
 
 // "2024-06-19..2024-06-27" or a single date.
 std::string date_span(const std::vector<core::Date>& days);

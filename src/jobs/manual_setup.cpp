@@ -1,6 +1,7 @@
 #include "krxbatch/jobs/manual_setup.hpp"
 
 #include "krxbatch/jobs/ingest_plan.hpp"
+#include "krxbatch/store/backfill_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
 #include "ingest_loop.hpp"
@@ -40,7 +41,54 @@ JobResult fail_early(RunRecorder& run, const std::string& message) {
   return {core::ExitCode::failed, "manual_setup: failed: " + message, s};
 }
 
+// Makes target_tickers the issues of `markets` with market cap >= min_market_cap on
+// `session`; the summary's text. Inside the caller's transaction.
+std::string apply_universe(store::Database& db, const core::Date& session,
+                           std::int64_t min_market_cap,
+                           const std::vector<market::Market>& markets) {
+  store::TargetStore targets(db);
+  const auto candidates = targets.candidates(session, min_market_cap, markets);
+  const auto change = targets.apply_universe(session, candidates);
+  return "; target_tickers: " + std::to_string(candidates.size()) + " active (+" +
+         std::to_string(change.added + change.reactivated) + " -" +
+         std::to_string(change.deactivated) + ")";
+}
+
 } // namespace
+
+std::string build_owed_universe(JobEnv env) {
+  store::MetaStore meta(env.db);
+  const auto owed = meta.get(k_meta_setup_universe);
+  if (!owed || owed->empty()) {
+    return {};
+  }
+  std::istringstream in(*owed);
+  std::string day;
+  long long min_market_cap = 0;
+  in >> day >> min_market_cap;
+  const auto session = core::parse_iso_date(day);
+  if (!session || in.fail()) {
+    spdlog::warn("manual_setup: meta {} is not '<session> <min market cap>' ('{}'); run "
+                 "`krxbatch universe refresh` to build the analysis universe",
+                 k_meta_setup_universe, *owed);
+    meta.set(k_meta_setup_universe, "");
+    return {};
+  }
+  store::JobStore jobs(env.db);
+  const auto mark = jobs.job(store::k_job_daily_update).last_success_date;
+  if (!mark || *mark < *session) {
+    return {};
+  }
+  store::Database::Transaction txn(env.db);
+  auto text = apply_universe(env.db, *session, min_market_cap, meta.markets());
+  jobs.set_mark(k_job, *session, env.clock.now_kst());
+  meta.set(k_meta_setup_universe, "");
+  txn.commit();
+  spdlog::info("manual_setup: every session up to {} is stored: the analysis universe it asked "
+               "for is built{}",
+               core::to_iso(*session), text);
+  return text + ", as manual_setup asked";
+}
 
 JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget& budget,
                            const IngestSettings& settings, const ManualSetupOptions& options) {
@@ -69,6 +117,20 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                               std::to_string(available) + " sessions from it to " +
                               core::to_iso(newest) + "; use --days " + std::to_string(available) +
                               " or fewer (nothing was changed)");
+    }
+  }
+  if (options.from) {
+    const auto newest = last_closed_session(env.calendar, now);
+    if (first_day && *options.from < *first_day) {
+      throw core::usage_error("manual_setup: --from " + core::to_iso(*options.from) +
+                              " is before " + core::to_iso(*first_day) + ", the first day " +
+                              source.describe() + " has data for; use --from " +
+                              core::to_iso(*first_day) + " or later (nothing was changed)");
+    }
+    if (*options.from > newest) {
+      throw core::usage_error("manual_setup: --from " + core::to_iso(*options.from) +
+                              " is after the newest closed session " + core::to_iso(newest) +
+                              "; give an earlier date (nothing was changed)");
     }
   }
   RunRecorder run(env, k_job, options.args);
@@ -134,6 +196,20 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
       start = env.calendar.next_business_day(start);
     }
   }
+  // --from: the sessions before the `days` newest are the history backfill, fetched after
+  // them, newest first (docs/DESIGN.md §5.7).
+  std::optional<core::Date> backfill_from;
+  if (options.from) {
+    auto from = env.calendar.business_day_on_or_before(*options.from);
+    if (from < *options.from) {
+      from = env.calendar.next_business_day(from);
+    }
+    if (from >= start) {
+      start = std::min(from, session);
+    } else {
+      backfill_from = from;
+    }
+  }
   const auto window = env.calendar.business_days(start, session);
   std::vector<core::Date> days;
   for (const auto& d : window) {
@@ -142,9 +218,26 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
       days.push_back(d);
     }
   }
+  // The backfill: from backfill_from to the session before the stored history (or before
+  // `start`, whichever is earlier), what is not complete.
+  std::vector<core::Date> backfill_days;
+  const auto recorded_start = meta.history_start();
+  if (backfill_from) {
+    const auto history = recorded_start ? std::min(*recorded_start, start) : start;
+    if (*backfill_from < history) {
+      for (const auto& d : env.calendar.business_days(
+               *backfill_from, env.calendar.previous_business_day(history))) {
+        const auto rec = jobs.day(store::k_job_daily_update, d);
+        if (!rec || rec->state != state::DayState::succeeded) {
+          backfill_days.push_back(d);
+        }
+      }
+    }
+  }
   DayIngestor ingestor(env, source, settings, run.id());
-  const auto calls_needed = static_cast<std::int64_t>(days.size()) * ingestor.calls_per_day() -
-                            static_cast<std::int64_t>(latest_rows.size());
+  const auto calls_needed =
+      static_cast<std::int64_t>(days.size() + backfill_days.size()) * ingestor.calls_per_day() -
+      static_cast<std::int64_t>(latest_rows.size());
   std::ostringstream plan;
   plan << "manual_setup plan\n"
        << "  source            " << source.describe() << "\n"
@@ -163,10 +256,24 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
        << days.size() << " to fetch)\n"
        << "  markets stored    " << markets_text(settings.markets) << " (all issues) and their "
        << "index prices\n";
+  if (backfill_from) {
+    plan << "  history backfill  " << backfill_days.size() << " sessions more, back to "
+         << core::to_iso(*backfill_from) << ", newest first, after the sessions above\n";
+  }
   if (source.counts_calls()) {
-    plan << "  KRX calls needed  about " << with_commas(std::max<std::int64_t>(0, calls_needed))
-         << " (limit " << with_commas(budget.limit()) << " per KST day; "
-         << with_commas(budget.remaining()) << " left today)\n";
+    const auto calls = std::max<std::int64_t>(0, calls_needed);
+    plan << "  KRX calls needed  about " << with_commas(calls) << " (limit "
+         << with_commas(budget.limit()) << " per KST day; " << with_commas(budget.remaining())
+         << " left today)\n";
+    // After today, daily_update's own session comes first each day.
+    const int kst_days = store::kst_days_for_calls(
+        calls, budget.remaining(),
+        std::max<std::int64_t>(1, budget.limit() - ingestor.calls_per_day()));
+    plan << "  KST days          " << kst_days
+         << (kst_days > 1 ? ": stopped by the limit, the scheduled daily_update runs continue it "
+                            "after their own session, unattended (krxbatch status shows how far)"
+                          : std::string(": within today's calls"))
+         << "\n";
   }
   if (!options.confirm(plan.str())) {
     store::RunSummary s;
@@ -177,9 +284,11 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
   }
 
   // 3. Backfill, oldest first, through the same per-day code as daily_update.
-  const auto recorded_start = meta.history_start();
   if (!recorded_start || start < *recorded_start) {
     meta.set(store::k_meta_history_start, core::to_iso(start));
+  }
+  if (backfill_from) {
+    store::BackfillStore(env.db, env.calendar).request(*backfill_from);
   }
   const auto recorded_markets = meta.get(store::k_meta_markets);
   if (recorded_markets && *recorded_markets != markets_text(settings.markets)) {
@@ -188,6 +297,9 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                  *recorded_markets, markets_text(settings.markets));
   }
   meta.set(store::k_meta_markets, markets_text(settings.markets));
+  // Until this run builds it, the universe is owed: cut short, daily_update builds it.
+  meta.set(k_meta_setup_universe,
+           core::to_iso(session) + " " + std::to_string(options.min_market_cap));
 
   std::map<core::Date, Prefetched> prefetched;
   prefetched.emplace(session, std::move(latest_rows));
@@ -197,27 +309,34 @@ JobResult run_manual_setup(JobEnv env, fetch::MarketSource& source, DbCallBudget
                                 options.progress, k_job);
   // Before the universe is built: it reads the latest session from daily_prices.
   staging.merge();
+  // The history backfill, once the newest sessions are in (the analysis can start on them).
+  BackfillRun backfill;
+  if (!loop.stop_reason) {
+    backfill =
+        continue_backfill(env, ingestor, budget, source.counts_calls(), options.progress, k_job);
+  } else if (const auto state = store::BackfillStore(env.db, env.calendar).state()) {
+    backfill.from = state->from;
+    backfill.history_start = state->history_start;
+    backfill.left = static_cast<int>(state->left.size());
+  }
 
   // 4. The universe, from the latest session's stored prices.
   now = env.clock.now_kst();
   const auto latest_state = jobs.day(store::k_job_daily_update, session);
   std::string universe_text;
   if (latest_state && latest_state->state == state::DayState::succeeded) {
-    store::TargetStore targets(env.db);
     store::Database::Transaction txn(env.db);
-    const auto candidates = targets.candidates(session, options.min_market_cap, settings.markets);
-    const auto change = targets.apply_universe(session, candidates);
+    universe_text = apply_universe(env.db, session, options.min_market_cap, settings.markets);
     const bool complete = loop.failed.empty() && !loop.stop_reason && loop.waiting.empty();
     if (complete) {
       jobs.set_mark(k_job, session, now);
+      meta.set(k_meta_setup_universe, "");
     }
     txn.commit();
-    universe_text = "; target_tickers: " + std::to_string(candidates.size()) + " active (+" +
-                    std::to_string(change.added + change.reactivated) + " -" +
-                    std::to_string(change.deactivated) + ")";
   }
-  auto result = finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,
-                                  budget.consumed() - calls_before);
+  auto result =
+      finish_ingest_run(env, run, k_job, loop, static_cast<int>(days.size()), 0,
+                        budget.consumed() - calls_before, backfill_from ? &backfill : nullptr);
   result.summary += universe_text;
   return result;
 }

@@ -177,6 +177,8 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.krx_api_base_url = value;
   } else if (key == "krx_daily_limit") {
     s.krx_daily_limit = positive(value, o, 1'000'000'000, "a number of KRX calls per day");
+  } else if (key == "krx_connections") {
+    s.krx_connections = positive(value, o, 16, "a number of connections");
   } else if (key == "webhook_url") {
     url(value, o);
     s.webhook_url = value;
@@ -258,6 +260,9 @@ const std::vector<SettingKey>& setting_keys() {
       {"krx_api_base_url", "KRX_API_BASE_URL",
        "where the Open API is (default https://data-dbg.krx.co.kr)"},
       {"krx_daily_limit", "KRX_DAILY_LIMIT", "KRX calls allowed per KST day (default 10000)"},
+      {"krx_connections", "KRX_CONNECTIONS",
+       "concurrent connections to the KRX while fetching, 1 to 16 (default 4); a 429 slows "
+       "them all down"},
       {"webhook_url", "KRXBATCH_WEBHOOK_URL",
        "Slack-compatible webhook: a {\"text\": ...} POST for every alert a job run raises"},
       {"ping_start_url", "KRXBATCH_PING_START_URL", "GET when a job starts (dead-man's switch)"},

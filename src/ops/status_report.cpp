@@ -1,6 +1,7 @@
 #include "krxbatch/ops/status_report.hpp"
 
 #include "krxbatch/store/analysis_store.hpp"
+#include "krxbatch/store/backfill_store.hpp"
 #include "krxbatch/store/job_store.hpp"
 #include "krxbatch/store/target_store.hpp"
 
@@ -185,11 +186,47 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
   r.adjustments = store::AdjustmentStore(db).list(r.quality_since, r.latest_published_session);
 
   r.krx_calls_today = store::ApiCallStore(db).calls_on(r.kst_today);
+  if (const auto state = store::BackfillStore(db, calendar).state()) {
+    BackfillReport b;
+    b.from = state->from;
+    b.history_start = state->history_start;
+    b.left = static_cast<int>(state->left.size());
+    const auto last = daily_mark ? daily_mark : state->history_start;
+    b.sessions = last && *last >= state->from
+                     ? static_cast<int>(calendar.business_days(state->from, *last).size())
+                     : b.left;
+    const auto per_session =
+        static_cast<std::int64_t>(fetch::session_endpoints(store::MetaStore(db).markets()).size());
+    b.calls_left = b.left * per_session;
+    if (b.left > 0) {
+      // daily_update's own session comes first each day, and the sessions it is behind (a
+      // manual_setup cut short) before the backfill.
+      const auto per_day = std::max<std::int64_t>(1, r.krx_daily_limit - per_session);
+      const auto left_today = std::max<std::int64_t>(0, r.krx_daily_limit - r.krx_calls_today);
+      const auto behind =
+          daily_mark ? calendar.business_days_between(*daily_mark, r.latest_published_session) : 0;
+      const int days = store::kst_days_for_calls(b.calls_left + std::max(0, behind) * per_session,
+                                                 left_today, per_day);
+      b.ends = backfill_end_day(r.kst_today, days);
+    }
+    r.backfill = b;
+  }
   if (!options.archive_dir.empty()) {
     r.archive_dir = options.archive_dir;
     r.archive = fetch::archive_usage(options.archive_dir);
   }
   return r;
+}
+
+core::Date backfill_end_day(const core::Date& today, int kst_days) {
+  auto day = today;
+  for (int i = 1; i < kst_days; ++i) {
+    do {
+      day += boost::gregorian::days(1);
+    } while (day.day_of_week() == boost::date_time::Saturday ||
+             day.day_of_week() == boost::date_time::Sunday);
+  }
+  return day;
 }
 
 std::string status_json(const StatusReport& r) {
@@ -277,6 +314,18 @@ std::string status_json(const StatusReport& r) {
                    {"used", r.krx_calls_today},
                    {"limit", r.krx_daily_limit},
                    {"remaining", std::max<std::int64_t>(0, r.krx_daily_limit - r.krx_calls_today)}};
+  if (r.backfill) {
+    const auto& b = *r.backfill;
+    j["backfill"] = ordered_json{{"from", core::to_iso(b.from)},
+                                 {"history_start", date_or_null(b.history_start)},
+                                 {"sessions", b.sessions},
+                                 {"stored", b.sessions - b.left},
+                                 {"left", b.left},
+                                 {"calls_left", b.calls_left},
+                                 {"ends", date_or_null(b.ends)}};
+  } else {
+    j["backfill"] = nullptr;
+  }
   ordered_json adjustments = ordered_json::array();
   for (const auto& a : r.adjustments) {
     adjustments.push_back(adjustment_json(a));
@@ -285,9 +334,6 @@ std::string status_json(const StatusReport& r) {
                                         {"count", r.adjustments.size()},
                                         {"events", std::move(adjustments)}};
   if (r.archive_dir) {
-    const auto date_or_null = [](const std::optional<core::Date>& d) {
-      return d ? ordered_json(core::to_iso(*d)) : ordered_json(nullptr);
-    };
     j["archive"] = ordered_json{{"dir", r.archive_dir->string()},
                                 {"files", r.archive.files},
                                 {"bytes", r.archive.bytes},
@@ -380,6 +426,21 @@ std::string status_table(const StatusReport& r) {
   }
   out << "\nKRX calls " << r.krx_calls_today << " of " << r.krx_daily_limit << " used today ("
       << core::to_iso(r.kst_today) << " KST)\n";
+  if (r.backfill) {
+    const auto& b = *r.backfill;
+    out << "backfill  history back to " << core::to_iso(b.from) << ": " << b.sessions - b.left
+        << " of " << b.sessions << " session(s) stored";
+    if (b.history_start) {
+      out << " (history from " << core::to_iso(*b.history_start) << ")";
+    }
+    if (b.ends) {
+      out << "; " << b.left << " left, " << b.calls_left << " KRX calls: ends about "
+          << core::to_iso(*b.ends) << " KST at the daily limit (the scheduled daily_update "
+          << "runs continue it)\n";
+    } else {
+      out << "; complete\n";
+    }
+  }
   if (r.archive_dir) {
     const auto& a = r.archive;
     out << "archive   " << r.archive_dir->string() << ": " << a.files << " answer(s) of "

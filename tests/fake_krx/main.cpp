@@ -56,6 +56,7 @@ int serve(const fake_krx::Options& options, const calendar::Calendar& calendar,
   service_options.quota = options.quota;
   service_options.quota_mode = options.quota_mode;
   service_options.publish_hour = options.publish_hour;
+  service_options.latency_ms = options.latency_ms;
   service_options.now = options.now ? *options.now : util::SystemClock().now_kst();
   service_options.log_requests = options.log_requests;
   fake_krx::Service service(calendar, model, bodies, std::move(service_options));

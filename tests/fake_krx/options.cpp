@@ -65,6 +65,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv) {
   std::string quota;
   std::string quota_mode = "429";
   std::string publish_hour = "8";
+  std::string latency_ms = "0";
   std::string cache_mb = "512";
   Options o;
   // clang-format off
@@ -84,6 +85,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv) {
     ("quota", po::value(&quota), "calls per fake KST day before the quota behaviour (default none)")
     ("quota-mode", po::value(&quota_mode), "401, 429 or empty (default 429)")
     ("publish-hour", po::value(&publish_hour), "KST hour of the next business day when a session appears (default 8)")
+    ("latency-ms", po::value(&latency_ms), "every API answer is sent this many ms after its request arrived (default 0)")
     ("cache-mb", po::value(&cache_mb), "budget for rendered bodies in MiB (default 512)")
     ("log-requests", "log one line per request on stderr")
     ("dump", po::value<std::string>(), "write the bodies of every session in [--from, --to] to DIR and exit")
@@ -139,6 +141,7 @@ std::optional<Options> parse_options(int argc, const char* const* argv) {
   }
   o.quota_mode = *mode;
   o.publish_hour = parse_number<int>(publish_hour, "--publish-hour", 0, 23);
+  o.latency_ms = parse_number<int>(latency_ms, "--latency-ms", 0, 60'000);
   o.cache_mb = parse_number<std::size_t>(cache_mb, "--cache-mb", 0, 1'000'000);
   o.log_requests = vm.count("log-requests") != 0;
 

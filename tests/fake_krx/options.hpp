@@ -35,6 +35,7 @@ struct Options {
   std::optional<long> quota;
   QuotaMode quota_mode = QuotaMode::too_many_requests;
   int publish_hour = 8;
+  int latency_ms = 0; // every API answer waits this long (a server far away)
   std::size_t cache_mb = 512;
   bool log_requests = false;
   std::optional<DumpOptions> dump;

@@ -130,6 +130,8 @@ HttpResponse Service::handle_public(const HttpRequest& request) {
       entry.bas_dd = bas_dd.value_or("");
       const auto day = bas_dd ? core::parse_basdd(*bas_dd) : std::nullopt;
       answer = answer_api(*api, day, entry.auth);
+      // A server far away: on top of any delay fault.
+      answer.response.delay += std::chrono::milliseconds(m_options.latency_ms);
     }
   } else {
     answer.response =

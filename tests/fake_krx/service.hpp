@@ -37,6 +37,7 @@ struct ServiceOptions {
   std::optional<long> quota;           // calls per fake KST day; nullopt: no limit
   QuotaMode quota_mode = QuotaMode::too_many_requests;
   int publish_hour = 8;      // KST hour on the next business day at which a session appears
+  int latency_ms = 0;        // every API answer waits this long before it is sent
   core::KstTime now;         // the fake's clock starts here
   bool log_requests = false; // one line per request on stderr
 };

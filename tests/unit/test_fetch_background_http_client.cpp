@@ -1,11 +1,14 @@
-// BackgroundHttpClient: requests run on one worker thread, in the order asked; a prefetched
-// URL's answer is what the next get() of it returns, without a second request.
+// BackgroundHttpClient: requests run on worker threads, in the order asked; a prefetched URL's
+// answer is what the next get() of it returns, without a second request; several connections
+// run requests at once, and a 429 cuts how many.
 #include "krxbatch/fetch/background_http_client.hpp"
 
 #include "support/fetch_fakes.hpp"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -54,6 +57,43 @@ public:
 
 private:
   std::shared_ptr<Log> m_log;
+};
+
+// Requests that wait at a gate the test opens; counts how many are inside at once. URLs with
+// "limited" answer 429.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool open = true;
+  int inside = 0;
+  int most_inside = 0;
+  int done = 0;
+
+  // Waits (bounded, as a failure guard, not as synchronisation) until `pred` holds.
+  template <typename Pred>
+  bool wait(Pred pred) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(20), pred);
+  }
+};
+
+class GatedHttp final : public fetch::HttpClient {
+public:
+  explicit GatedHttp(std::shared_ptr<Gate> gate) : m_gate(std::move(gate)) {}
+  fetch::HttpResult get(const std::string& url, std::span<const fetch::HttpHeader>) override {
+    std::unique_lock lock(m_gate->mutex);
+    ++m_gate->inside;
+    m_gate->most_inside = std::max(m_gate->most_inside, m_gate->inside);
+    m_gate->changed.notify_all();
+    m_gate->changed.wait(lock, [this] { return m_gate->open; });
+    --m_gate->inside;
+    ++m_gate->done;
+    m_gate->changed.notify_all();
+    return test::http(url.find("limited") != std::string::npos ? 429 : 200, url);
+  }
+
+private:
+  std::shared_ptr<Gate> m_gate;
 };
 
 const std::vector<fetch::HttpHeader> k_headers = {{"AUTH_KEY", "k"}};
@@ -114,5 +154,58 @@ TEST_SUITE("fetch.background_http_client") {
     }
     const std::lock_guard lock(log->mutex);
     CHECK(log->urls == std::vector<std::string>{"u/x", "u/y"});
+  }
+
+  TEST_CASE("four connections run four requests at once, a 429 cuts them all to one") {
+    auto gate = std::make_shared<Gate>();
+    fetch::BackgroundHttpClient client([gate] { return std::make_unique<GatedHttp>(gate); }, 4);
+    CHECK(client.allowed() == 4);
+    {
+      const std::lock_guard lock(gate->mutex);
+      gate->open = false;
+    }
+    for (const auto* url : {"u/1", "u/2", "u/3", "u/4"}) {
+      client.prefetch(url, k_headers);
+    }
+    // All four are inside the wrapped clients together (one connection could hold only one).
+    REQUIRE(gate->wait([&] { return gate->inside == 4; }));
+    {
+      const std::lock_guard lock(gate->mutex);
+      gate->open = true;
+    }
+    gate->changed.notify_all();
+    for (const auto* url : {"u/1", "u/2", "u/3", "u/4"}) {
+      CHECK(body(client.get(url, k_headers)) == url);
+    }
+    // Two 429s: 4 -> 2 -> 1 request at a time, for every connection.
+    CHECK(client.get("u/limited/1", k_headers).value().status == 429);
+    CHECK(client.allowed() == 2);
+    CHECK(client.get("u/limited/2", k_headers).value().status == 429);
+    CHECK(client.allowed() == 1);
+    {
+      const std::lock_guard lock(gate->mutex);
+      gate->open = false;
+      gate->most_inside = 0;
+      gate->done = 0;
+    }
+    for (const auto* url : {"u/5", "u/6", "u/7"}) {
+      client.prefetch(url, k_headers);
+    }
+    REQUIRE(gate->wait([&] { return gate->inside == 1; }));
+    {
+      const std::lock_guard lock(gate->mutex);
+      gate->open = true;
+    }
+    gate->changed.notify_all();
+    REQUIRE(gate->wait([&] { return gate->done == 3; }));
+    CHECK(gate->most_inside == 1);
+    for (const auto* url : {"u/5", "u/6", "u/7"}) {
+      CHECK(body(client.get(url, k_headers)) == url);
+    }
+    // Calm answers bring the connections back one by one.
+    for (int i = 0; i < fetch::BackgroundHttpClient::k_calm_answers - 3; ++i) {
+      (void)client.get("u/calm/" + std::to_string(i), k_headers);
+    }
+    CHECK(client.allowed() == 2);
   }
 }

@@ -183,7 +183,20 @@ TEST_SUITE("ops.config") {
       CHECK(!k.env.empty());
       CHECK(!k.meaning.empty());
     }
-    CHECK(ops::setting_keys().size() == 20);
+    CHECK(ops::setting_keys().size() == 21);
+  }
+
+  TEST_CASE("krx_connections is 4 by default, from 1 to 16") {
+    const test::TempDir dir;
+    const auto db = dir / "k.db";
+    CHECK(ops::load_settings(std::nullopt, db, env_of({})).krx_connections == 4);
+    CHECK(
+        ops::load_settings(std::nullopt, db, env_of({{"KRX_CONNECTIONS", "1"}})).krx_connections ==
+        1);
+    CHECK(error_of([&] {
+            ops::load_settings(std::nullopt, db, env_of({{"KRX_CONNECTIONS", "17"}}));
+          }) ==
+          "KRX_CONNECTIONS: '17' is not a number of connections (a whole number from 1 to 16)");
   }
 
   TEST_CASE("archive_dir defaults to archive/ next to the database, `off` turns it off, and "

@@ -134,8 +134,9 @@ TEST_SUITE("ops.status") {
     const auto j = nlohmann::ordered_json::parse(ops::status_json(p.report()));
     CHECK(keys(j) == std::vector<std::string>{"database", "schema_version", "now",
                                               "latest_published_session", "jobs", "analysis",
-                                              "alerts", "data_quality", "krx_calls",
+                                              "alerts", "data_quality", "krx_calls", "backfill",
                                               "price_adjustments", "archive"});
+    CHECK(j["backfill"].is_null()); // none asked for
     const auto& daily = j["jobs"][1];
     CHECK(keys(daily) == std::vector<std::string>{"job", "last_success_date", "state",
                                                   "sessions_behind", "last_success_unix", "running",
@@ -162,6 +163,19 @@ TEST_SUITE("ops.status") {
     CHECK(j["krx_calls"] ==
           nlohmann::ordered_json{
               {"date", "2024-07-04"}, {"used", 8}, {"limit", 100}, {"remaining", 92}});
+  }
+
+  TEST_CASE("a backfill's end day: today first, then the weekdays daily_update runs on") {
+    // Thursday 2024-07-04.
+    CHECK(ops::backfill_end_day(Date(2024, 7, 4), 1) == Date(2024, 7, 4));
+    CHECK(ops::backfill_end_day(Date(2024, 7, 4), 2) == Date(2024, 7, 5));
+    // No run on Saturday and Sunday: the third day is Monday.
+    CHECK(ops::backfill_end_day(Date(2024, 7, 4), 3) == Date(2024, 7, 8));
+    CHECK(ops::backfill_end_day(Date(2024, 7, 4), 8) == Date(2024, 7, 15));
+    // A Saturday's own calls (a run by hand) count; the next day is Monday.
+    CHECK(ops::backfill_end_day(Date(2024, 7, 6), 2) == Date(2024, 7, 8));
+    // KRX holidays are weekdays too: the scheduled run still spends the day's calls.
+    CHECK(ops::backfill_end_day(Date(2024, 9, 13), 2) == Date(2024, 9, 16)); // Chuseok
   }
 
   TEST_CASE("over Chuseok 2024 a mark at 09-13 is 0 sessions behind") {

@@ -28,6 +28,11 @@ std::string_view api_path(Endpoint endpoint); // "sto/stk_bydd_trd", ..., "idx/k
 Endpoint stock_endpoint(market::Market market);
 // Whether `endpoint` is one of the *_stocks endpoints (the others are *_index).
 bool is_stock_endpoint(Endpoint endpoint);
+// The index endpoint of a market (KONEX has none of its own).
+std::optional<Endpoint> index_endpoint(market::Market market);
+// The calls one session of `markets` takes, in the order they are made: the stocks of each
+// market, then their indices.
+std::vector<Endpoint> session_endpoints(const std::vector<market::Market>& markets);
 
 enum class FailureKind {
   unauthorized,    // 401 "Unauthorized Key": the key is wrong or missing. Stop the run.

@@ -15,6 +15,7 @@ struct SourceSettings {
   OpenApiSettings api;      // base URL and key: the caller reads KRX_API_BASE_URL, KRX_AUTH_KEY
   double retry_scale = 1.0; // multiplies every retry wait (tests make it tiny)
   CurlOptions http;         // connect and total timeouts
+  int connections = 1;      // concurrent connections to the Open API (krx_connections)
   // Where the Open API source hands every HTTP 200 answer (the raw archive); nullptr: nowhere.
   // Replay never archives: its answers are archived already. Must outlive the source.
   AnswerSink* archive = nullptr;

@@ -3,7 +3,9 @@
 // Reads daily_update's mark and works on every incomplete KRX session up to the newest
 // closed one (jobs/ingest_plan.hpp), earliest first, one transaction per day. Sessions
 // already complete are never refetched. With `from`/`to` it reloads that range by hand
-// instead (replacing those days' rows). The caller holds the ingestion lock.
+// instead (replacing those days' rows). A run without --from and --max-days then continues the
+// history backfill (manual_setup --from; store::BackfillStore) with the calls left today,
+// newest sessions first. The caller holds the ingestion lock.
 //
 // Exit code: 0 when every planned day is stored or waiting for publication, or the run
 // stopped at --max-days or at the daily call limit (the next run continues); 1 when a day

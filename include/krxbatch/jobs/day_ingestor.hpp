@@ -33,6 +33,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,15 +69,20 @@ public:
   // order ingest() calls for them; prepaid(day) is then true: the calls of its first attempts
   // are counted already.
   void prefetch(const core::Date& day);
-  bool prepaid(const core::Date& day) const { return m_prepaid_day == day; }
+  bool prepaid(const core::Date& day) const { return m_prepaid_days.contains(day); }
+  // How many days ahead of the one being written are asked for: enough to keep every
+  // connection (IngestSettings::connections) busy while a day is parsed and written, two
+  // connections' worth of requests each; one day with one connection.
+  int lookahead() const;
 
   // Number of KRX calls one day needs with these settings.
   int calls_per_day() const;
 
-  // With staging on, a day after daily_update's mark writes its price rows to the staging
-  // table (in the same per-day transaction as its state, DESIGN §5.1); days at or before the
-  // mark (reloads) always go straight to daily_prices, so that every session up to the mark is
-  // in daily_prices at every instant (what readers outside the ingest lock rely on).
+  // With staging on, a day after daily_update's mark or before history_start (the history
+  // backfill) writes its price rows to the staging table (in the same per-day transaction as
+  // its state, DESIGN §5.1); days in [history_start, mark] (reloads) always go straight to
+  // daily_prices, so that every session of the stored history is in daily_prices at every
+  // instant (what readers outside the ingest lock rely on).
   void set_staging(bool on) { m_staging = on; }
   // Whether the sessions staged since the last merge_staged() reach the settings' bound
   // (IngestSettings::merge_every_sessions or merge_staged_bytes).
@@ -112,7 +118,7 @@ private:
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;
-  std::optional<core::Date> m_prepaid_day;
+  std::set<core::Date> m_prepaid_days;
   // The last day this ingestor stored; per market, the row counts of the most recent stored
   // sessions, oldest first (the next day's validation compares its count with their median);
   // and the last day's closes by ticker (the next day's re-bases are measured against them):
@@ -122,8 +128,9 @@ private:
   std::vector<market::CloseRow> m_last_closes;
 };
 
-// Merges the staging table into daily_prices and moves daily_update's mark over the sessions
-// that were staged, in one transaction. Call only while holding the ingest lock. A no-op
+// Merges the staging table into daily_prices and moves daily_update's mark, and history_start
+// (store::BackfillStore::extend_history_start), over the sessions that were staged, in one
+// transaction. Call only while holding the ingest lock. A no-op
 // (no transaction) when nothing is staged. Returns the number of price rows moved.
 std::int64_t merge_staged_prices(JobEnv env);
 std::int64_t merge_staged_prices(JobEnv env, store::PriceStore& prices);

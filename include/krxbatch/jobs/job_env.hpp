@@ -27,6 +27,7 @@ struct JobEnv {
 struct IngestSettings {
   std::vector<market::Market> markets{market::Market::kospi, market::Market::kosdaq};
   std::int64_t daily_call_limit = 10000; // KRX_DAILY_LIMIT
+  int connections = 1;                   // krx_connections: how many requests run at once
   // A run that stages its sessions merges them once it has staged this many sessions, or this
   // many bytes of packed rows (a merge holds them in memory), whichever comes first
   // (docs/PERFORMANCE.md, "The staging table"). Tests make them small.

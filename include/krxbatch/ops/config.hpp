@@ -31,6 +31,8 @@ struct Settings {
   std::string krx_auth_key;     // empty: not set
   std::string krx_api_base_url; // empty: the default (fetch::k_default_base_url)
   std::int64_t krx_daily_limit = 10000;
+  // Concurrent connections to the KRX in the fetch pipeline (docs/PERFORMANCE.md, "Latency").
+  std::int64_t krx_connections = 4;
   std::string webhook_url;       // Slack-compatible: POST {"text": ...} per new alert
   std::string ping_start_url;    // dead-man's switch: GET when a job starts
   std::string ping_success_url;  // POST (the summary) when it ends with exit 0

@@ -82,6 +82,20 @@ struct AnalysisProgress {
   std::vector<IncompleteSession> incomplete; // newest first
 };
 
+// The history backfill (manual_setup --from; store::BackfillStore).
+struct BackfillReport {
+  core::Date from;                         // the oldest session asked for
+  std::optional<core::Date> history_start; // the oldest session of the stored history
+  int sessions = 0;                        // sessions from `from` to daily_update's mark
+  int left = 0;                            // of them, still to store
+  std::int64_t calls_left = 0;             // the KRX calls they take
+  // The KST day the backfill should end on at the daily limit (nullopt when done): every
+  // call left today and then the whole limit each weekday, less one session's calls for
+  // daily_update's own session (backfill_end_day); the sessions daily_update is behind (a
+  // manual_setup cut short) are fetched first.
+  std::optional<core::Date> ends;
+};
+
 struct StatusReport {
   std::string database;
   int schema_version = 0;
@@ -99,6 +113,7 @@ struct StatusReport {
   core::Date kst_today;
   std::int64_t krx_calls_today = 0;
   std::int64_t krx_daily_limit = 0;
+  std::optional<BackfillReport> backfill; // nullopt: none was asked for
   // The raw archive (archive_dir) and what it holds; nullopt when archiving is off.
   std::optional<std::filesystem::path> archive_dir;
   fetch::ArchiveUsage archive;
@@ -119,6 +134,12 @@ StatusReport build_status(store::Database& db, const calendar::Calendar& calenda
 
 // The report as stable JSON (docs/STATUS.md), pretty-printed.
 std::string status_json(const StatusReport& report);
+
+// The KST day on which the `kst_days`-th day of a backfill's calls falls, today being the
+// first: the days after today are weekdays only, the days the shipped schedule runs
+// daily_update (cron/krxbatch.crontab and the systemd timers: Monday to Friday, KRX holidays
+// included). Precondition: kst_days >= 1.
+core::Date backfill_end_day(const core::Date& today, int kst_days);
 // The report as a readable table.
 std::string status_table(const StatusReport& report);
 
