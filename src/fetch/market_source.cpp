@@ -60,6 +60,7 @@ std::optional<Endpoint> index_endpoint(market::Market market) {
 
 std::vector<Endpoint> session_endpoints(const std::vector<market::Market>& markets) {
   std::vector<Endpoint> endpoints;
+  endpoints.reserve(2 * markets.size()); // a stock and an index endpoint each, at most
   for (const auto m : markets) {
     endpoints.push_back(stock_endpoint(m));
   }
