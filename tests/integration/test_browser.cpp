@@ -50,8 +50,8 @@ TEST_SUITE("browser") {
              " '<p id=\"late\">late</p>'), 2000);"
              "</script></body></html>";
     }
-    const auto page = test::open_in_chromium("file://" + page_file.string(),
-                                             scratch.path / "chromium", 400, 300);
+    const auto page =
+        test::open_in_chromium("file://" + page_file.string(), scratch.path / "chromium", 400, 300);
 
     CHECK(page.dom.find("id=\"late\"") != std::string::npos);
     REQUIRE(page.console_messages.size() == 1);

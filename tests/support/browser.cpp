@@ -144,12 +144,22 @@ PngStats png_stats(const fs::path& png) {
       const int c = x >= bpp ? previous[x - bpp] : 0;
       int predictor = 0;
       switch (filter) {
-      case 0: break;
-      case 1: predictor = a; break;
-      case 2: predictor = b; break;
-      case 3: predictor = (a + b) / 2; break;
-      case 4: predictor = paeth(a, b, c); break;
-      default: throw std::runtime_error(png.string() + ": bad row filter");
+      case 0:
+        break;
+      case 1:
+        predictor = a;
+        break;
+      case 2:
+        predictor = b;
+        break;
+      case 3:
+        predictor = (a + b) / 2;
+        break;
+      case 4:
+        predictor = paeth(a, b, c);
+        break;
+      default:
+        throw std::runtime_error(png.string() + ": bad row filter");
       }
       row[x] = static_cast<unsigned char>(line[1 + x] + predictor);
     }
