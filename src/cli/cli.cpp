@@ -49,6 +49,8 @@ constexpr std::array k_commands = {
             run_prices},
     Command{"score", nullptr, "why one stock scored what it did on a session", run_score},
     Command{"actions", nullptr, "corporate actions detected from KRX's base price", run_actions},
+    Command{"serve", nullptr, "HTTP API, export jobs and dashboard over the database (docs/API.md)",
+            run_serve},
 };
 
 const Command* find_command(const std::string& name) {

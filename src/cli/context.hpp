@@ -131,5 +131,6 @@ int run_prices(Context& context, const Args& args);
 int run_score(Context& context, const Args& args);
 int run_actions(Context& context, const Args& args);
 int run_doctor(Context& context, const Args& args);
+int run_serve(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

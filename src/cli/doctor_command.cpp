@@ -61,8 +61,9 @@ ConfigFacts config_facts(const fs::path& file) {
         continue;
       }
       f.holds_key = f.holds_key || e.key == "krx_auth_key";
-      f.holds_other_secrets =
-          f.holds_other_secrets || e.key == "webhook_url" || e.key.starts_with("ping_");
+      f.holds_other_secrets = f.holds_other_secrets || e.key == "webhook_url" ||
+                              e.key.starts_with("ping_") || e.key == "serve_token" ||
+                              e.key == "serve_read_token";
     }
   }
   return f;

@@ -119,7 +119,7 @@ TEST_SUITE("store.analysis_sessions") {
           "('000010', '2024-07-02', NULL, 1, NULL, '2024-07-03T20:00:00+09:00', NULL)");
     }
     store::Database db(path);
-    CHECK(db.schema_version() == 6);
+    CHECK(db.schema_version() == store::Database::latest_schema_version());
     const auto sessions = store::AnalysisStore(db).sessions();
     REQUIRE(sessions.size() == 2);
     CHECK(sessions[0].session == Date(2024, 7, 1));

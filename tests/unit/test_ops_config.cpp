@@ -183,7 +183,7 @@ TEST_SUITE("ops.config") {
       CHECK(!k.env.empty());
       CHECK(!k.meaning.empty());
     }
-    CHECK(ops::setting_keys().size() == 14);
+    CHECK(ops::setting_keys().size() == 20);
   }
 
   TEST_CASE("archive_dir defaults to archive/ next to the database, `off` turns it off, and "

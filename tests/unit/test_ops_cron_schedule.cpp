@@ -29,7 +29,9 @@ TEST_SUITE("ops.cron_schedule") {
           test::kst(2026, 11, 23, 8, 30));
     CHECK(ops::next_run(lines, "daily_update", test::kst(2026, 11, 23, 8, 30)) ==
           test::kst(2026, 11, 23, 19, 0));
-    CHECK(ops::next_run(lines, "daily-update", test::kst(2026, 11, 23, 8, 29)) ==
+    // A line may name the job by its hyphenated alias.
+    const auto alias = ops::parse_crontab("30 8 * * 1-5 krxbatch daily-update\n");
+    CHECK(ops::next_run(alias, "daily_update", test::kst(2026, 11, 23, 8, 29)) ==
           test::kst(2026, 11, 23, 8, 30));
   }
 
