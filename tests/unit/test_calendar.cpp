@@ -237,6 +237,26 @@ TEST_SUITE("calendar") {
                          doctest::Contains("holidays/2025.txt"), core::Error);
   }
 
+  TEST_CASE("sessions_ending: the look-back window of a session skips holidays and weekends, "
+            "holds at least one session, and is cut at the calendar's first session") {
+    const auto cal = small_calendar();
+    using V = std::vector<Date>;
+    // Across the Seollal block (Fri Feb 9 and Mon Feb 12 closed) and a weekend.
+    CHECK(cal.sessions_ending(Date(2024, 2, 13), 3) ==
+          V{Date(2024, 2, 7), Date(2024, 2, 8), Date(2024, 2, 13)});
+    CHECK(cal.sessions_ending(Date(2024, 2, 13), 1) == V{Date(2024, 2, 13)});
+    CHECK(cal.sessions_ending(Date(2024, 2, 13), 0) == V{Date(2024, 2, 13)});
+    // 2024-01-01 is the first session of this calendar: the window is shorter, never an error.
+    CHECK(cal.sessions_ending(Date(2024, 1, 3), 60) ==
+          V{Date(2024, 1, 1), Date(2024, 1, 2), Date(2024, 1, 3)});
+    const auto window = cal.sessions_ending(Date(2024, 12, 30), 60);
+    CHECK(window.size() == 60);
+    CHECK(window.back() == Date(2024, 12, 30));
+    CHECK(static_cast<int>(window.size()) ==
+          cal.business_days_between(cal.business_day_back(window.front(), 1), window.back()));
+    CHECK_THROWS_AS((void)cal.sessions_ending(Date(2025, 1, 2), 5), core::Error);
+  }
+
   TEST_CASE("coverage_ends_soon: silent while the files reach further, then says when they end "
             "and which file to add") {
     const auto& cal = real_calendar(); // files up to 2027
