@@ -204,7 +204,7 @@ Json without(Json j, const std::vector<std::string>& keys) {
 } // namespace
 
 TEST_SUITE("serve") {
-  TEST_CASE("every read endpoint answers what the CLI and SQL say; bad input is 400, unknown "
+  TEST_CASE("every read endpoint answers what the CLI and SQL say, bad input is 400, unknown "
             "404") {
     Market market("reads");
     market.sql("INSERT INTO alerts (created_at, severity, job_name, rule, message) VALUES "
