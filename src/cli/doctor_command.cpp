@@ -13,6 +13,7 @@
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
+#include "krxbatch/util/text_file.hpp"
 
 #include "context.hpp"
 #include "ops_support.hpp"
@@ -22,11 +23,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <pwd.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,7 +54,7 @@ ConfigFacts config_facts(const fs::path& file) {
   if (::stat(file.c_str(), &st) == 0) {
     f.mode = static_cast<unsigned>(st.st_mode);
   }
-  if (const auto text = read_text(file)) {
+  if (const auto text = util::read_text_file(file)) {
     for (const auto& e : ops::parse_config(*text, file.string())) {
       if (e.value.empty()) {
         continue;

@@ -1,14 +1,13 @@
 #include "ops_support.hpp"
 
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/text_file.hpp"
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <pwd.h>
-#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,12 +106,12 @@ ops::ScheduleFacts gather_schedule() {
   } else {
     facts.unreadable.push_back(why);
   }
-  if (auto text = read_text("/etc/crontab")) {
+  if (auto text = util::read_text_file("/etc/crontab")) {
     facts.crontabs.emplace_back("/etc/crontab", std::move(*text));
   }
   std::error_code ec;
   for (fs::directory_iterator it("/etc/cron.d", ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto text = read_text(it->path())) {
+    if (auto text = util::read_text_file(it->path())) {
       facts.crontabs.emplace_back(it->path().string(), std::move(*text));
     }
   }
@@ -131,21 +130,11 @@ ops::ScheduleFacts gather_schedule() {
     ec.clear();
   }
   for (const auto* env : {"/etc/krxbatch/krxbatch.env", "/etc/default/krxbatch"}) {
-    if (auto text = read_text(env)) {
+    if (auto text = util::read_text_file(env)) {
       facts.env_files.push_back(std::move(*text));
     }
   }
   return facts;
-}
-
-std::optional<std::string> read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 } // namespace krxbatch::cli

@@ -14,9 +14,6 @@
 
 namespace krxbatch::cli {
 
-// The whole text of `file`; nullopt when it cannot be read.
-std::optional<std::string> read_text(const std::filesystem::path& file);
-
 // Where the schedule may be (best effort, never throws): this user's `crontab -l`,
 // /etc/crontab, /etc/cron.d/*, the krxbatch systemd timers and the env files (`doctor`, and
 // `serve`'s next runs).

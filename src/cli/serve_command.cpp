@@ -6,6 +6,7 @@
 #include "krxbatch/serve/http_server.hpp"
 #include "krxbatch/util/file_lock.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/text_file.hpp"
 
 #include "context.hpp"
 #include "ops_support.hpp"
@@ -14,7 +15,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace krxbatch::cli {
 namespace {
@@ -86,10 +86,7 @@ int run_serve(Context& ctx, const Args& args) {
        k_chart_js,
        [crontab]() -> std::vector<std::pair<std::string, std::string>> {
          if (crontab) {
-           std::ifstream in(*crontab, std::ios::binary);
-           std::ostringstream text;
-           text << in.rdbuf();
-           return {{crontab->string(), text.str()}};
+           return {{crontab->string(), util::read_text_file(*crontab).value_or("")}};
          }
          return gather_schedule().crontabs;
        },

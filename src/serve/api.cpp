@@ -15,6 +15,7 @@
 #include "krxbatch/store/export_job_store.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/log.hpp"
+#include "krxbatch/util/text_file.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -22,9 +23,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 namespace krxbatch::serve {
 namespace {
@@ -154,16 +153,6 @@ std::optional<std::string> bearer(const Request& r) {
     return std::nullopt;
   }
   return r.authorization->substr(k_prefix.size());
-}
-
-std::optional<std::string> read_text_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 ordered_json export_job_json(const store::ExportJob& j) {
@@ -665,7 +654,7 @@ Response Api::route(const Request& r) {
                               "; its files are there once it has SUCCEEDED"};
     }
     const auto dir = m_in.export_dir(id);
-    const auto manifest_text = read_text_file(dir / "manifest.json");
+    const auto manifest_text = util::read_text_file(dir / "manifest.json");
     if (!manifest_text) {
       throw ApiError{404, "export job " + std::to_string(id) + " has no files any more"};
     }
