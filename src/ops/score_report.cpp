@@ -137,12 +137,20 @@ ScoreList list_scores(store::Database& db, const std::optional<core::Date>& sess
       line.name = it->second.name;
       line.market = it->second.market;
     }
-    if (market && line.market != market) {
-      continue;
-    }
     list.lines.push_back(std::move(line));
+  }
+  return top_scores(list, limit, market);
+}
+
+ScoreList top_scores(const ScoreList& ranking, std::size_t limit,
+                     const std::optional<market::Market>& market) {
+  ScoreList list{ranking.session, ranking.scored, {}};
+  for (const auto& line : ranking.lines) {
     if (list.lines.size() == limit) {
       break;
+    }
+    if (!market || line.market == market) {
+      list.lines.push_back(line);
     }
   }
   return list;

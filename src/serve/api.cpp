@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <mutex>
 
 namespace krxbatch::serve {
@@ -189,9 +190,28 @@ struct Api::Pool {
   std::vector<std::unique_ptr<store::Database>> idle;
   std::mutex write_mutex;
   std::unique_ptr<store::Database> writer;
+
+  // The last whole ranking read for /api/v1/scores, kept while nothing is committed to the
+  // database: reading a session's ranking costs ~40 ms at full market scale (a random lookup
+  // per stock in analysis_results and daily_prices), a page of the kept one microseconds. The
+  // watcher connection only asks for the data version.
+  std::mutex ranking_mutex;
+  std::unique_ptr<store::Database> watcher;
+  std::int64_t ranking_version = 0;
+  std::optional<core::Date> ranking_date; // as asked for (nullopt: the newest ranked session)
+  std::shared_ptr<const ops::ScoreList> ranking;
 };
 
 namespace {
+
+// A read-only connection with the short busy timeout.
+std::unique_ptr<store::Database> open_reader(const std::filesystem::path& path) {
+  store::OpenOptions options;
+  options.busy_timeout = k_read_busy_timeout;
+  options.migrate = false;
+  options.read_only = true;
+  return std::make_unique<store::Database>(path.string(), options);
+}
 
 // A connection of the pool for one request's length.
 class Lease {
@@ -207,11 +227,7 @@ public:
       }
     }
     if (!m_db) {
-      store::OpenOptions options;
-      options.busy_timeout = k_read_busy_timeout;
-      options.migrate = false;
-      options.read_only = true;
-      m_db = std::make_unique<store::Database>(path.string(), options);
+      m_db = open_reader(path);
     }
   }
   ~Lease() {
@@ -267,6 +283,31 @@ Response Api::handle(const Request& request) {
     response.headers.emplace_back("Vary", "Origin");
   }
   return response;
+}
+
+std::shared_ptr<const ops::ScoreList> Api::ranking_of(store::Database& db,
+                                                      const std::optional<core::Date>& date) {
+  auto& p = *m_pool;
+  std::int64_t version = 0;
+  {
+    const std::lock_guard lock(p.ranking_mutex);
+    if (!p.watcher) {
+      p.watcher = open_reader(m_in.db_path);
+    }
+    // Read before the ranking: a commit after this point changes the version, so a ranking
+    // read across a commit is kept under the older version and read again next time.
+    version = p.watcher->data_version();
+    if (p.ranking && p.ranking_version == version && p.ranking_date == date) {
+      return p.ranking;
+    }
+  }
+  auto ranking = std::make_shared<const ops::ScoreList>(
+      ops::list_scores(db, date, std::numeric_limits<std::size_t>::max(), std::nullopt));
+  const std::lock_guard lock(p.ranking_mutex);
+  p.ranking = ranking;
+  p.ranking_version = version;
+  p.ranking_date = date;
+  return ranking;
 }
 
 Response Api::route(const Request& r) {
@@ -479,8 +520,9 @@ Response Api::route(const Request& r) {
       }
     }
     const auto limit = static_cast<std::size_t>(limit_param(r, 50));
+    const auto ranking = ranking_of(lease.db(), date);
     return with_route(
-        json_response(200, ops::scores_json(ops::list_scores(lease.db(), date, limit, market))),
+        json_response(200, ops::scores_json(ops::top_scores(*ranking, limit, market))),
         "/api/v1/scores");
   }
   if (what == "actions" && n == 3) {

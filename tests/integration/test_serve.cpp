@@ -297,6 +297,20 @@ TEST_SUITE("serve") {
     CHECK(schedule["jobs"][0]["next_run"] == "2024-07-02T19:00:00+09:00"); // a Tuesday, 09:00
     CHECK(schedule["jobs"][1]["next_run"] == "2024-07-02T19:10:00+09:00");
 
+    // The server keeps a session's ranking between requests, but only while nothing is
+    // committed: a changed score is in the next answer.
+    const auto worst = market.sql_text(
+        "SELECT ticker FROM analysis_results WHERE as_of_date = '2024-07-01' AND score IS NOT "
+        "NULL ORDER BY score, ticker LIMIT 1");
+    CHECK(server.get_json("/api/v1/scores?limit=1")["scores"][0]["ticker"] == best);
+    market.sql("UPDATE analysis_results SET score = 100.5 WHERE as_of_date = '2024-07-01' AND "
+               "ticker = '" +
+               worst + "'");
+    const auto changed = server.get_json("/api/v1/scores?limit=2");
+    CHECK(changed["scores"][0]["ticker"] == worst);
+    CHECK(changed["scores"][0]["score"] == 100.5);
+    CHECK(changed["scores"][1]["ticker"] == best);
+
     // Errors: JSON with a message; bad input 400, unknown 404, wrong method 405.
     CHECK(error_of(server.get("/api/v1/prices/000010?from=2024-13-01"), 400).find("from") !=
           std::string::npos);

@@ -66,6 +66,10 @@ struct ScoreList {
 // has no analysis results.
 ScoreList list_scores(store::Database& db, const std::optional<core::Date>& session,
                       std::size_t limit, const std::optional<market::Market>& market);
+// The first `limit` lines of `ranking` (a whole session's, from list_scores), of `market`
+// only when given: what list_scores answers for them, without reading the database again.
+ScoreList top_scores(const ScoreList& ranking, std::size_t limit,
+                     const std::optional<market::Market>& market);
 // {"session", "scored", "scores": [{rank, ticker, name, market, score, pillars, eligible,
 // flags}]}, pretty-printed.
 std::string scores_json(const ScoreList& list);

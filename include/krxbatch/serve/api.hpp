@@ -35,6 +35,13 @@
 #include <utility>
 #include <vector>
 
+namespace krxbatch::ops {
+struct ScoreList;
+}
+namespace krxbatch::store {
+class Database;
+}
+
 namespace krxbatch::serve {
 
 struct Request {
@@ -90,6 +97,10 @@ public:
 private:
   struct Pool;
   Response route(const Request& request);
+  // The whole ranking of `date` (nullopt: the newest ranked session) as ops::list_scores reads
+  // it, read again only when the database changed since it was last read.
+  std::shared_ptr<const ops::ScoreList> ranking_of(store::Database& db,
+                                                   const std::optional<core::Date>& date);
 
   ApiInputs m_in;
   RateLimiter m_limiter;
