@@ -13,8 +13,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 namespace krxbatch::cli {
 namespace {
@@ -30,12 +33,15 @@ int run_serve(Context& ctx, const Args& args) {
       ("listen", po::value<std::string>()->default_value("127.0.0.1:8787"),
        "HOST:PORT to listen on (port 0: any free port, printed on stdout)")            //
       ("threads", po::value<unsigned>()->default_value(8), "worker threads (1 to 64)") //
+      ("nice", po::value<int>()->default_value(19),
+       "lower the server's CPU priority by this much (0 to 19; 19: it runs on the CPU the "
+       "jobs leave)") //
       ("crontab", po::value<std::string>(),
        "the crontab whose times the dashboard shows as next runs (default: the ones `doctor` "
        "looks at: crontab -l, /etc/crontab, /etc/cron.d)");
   const auto vm = parse_command_args(
       args,
-      "krxbatch serve [--listen 127.0.0.1:8787] [--threads N] [--crontab FILE]\n\n"
+      "krxbatch serve [--listen 127.0.0.1:8787] [--threads N] [--nice N] [--crontab FILE]\n\n"
       "A small HTTP server over the database: the JSON API under /api/v1/ (status, prices,\n"
       "scores, actions, alerts, runs, calendar, export jobs), /health, /metrics (Prometheus)\n"
       "and a dashboard at /. It reads alongside the jobs and never blocks them; the only thing\n"
@@ -58,6 +64,19 @@ int run_serve(Context& ctx, const Args& args) {
   }
   if (threads < 1 || threads > 64) {
     throw core::usage_error("serve: --threads must be from 1 to 64");
+  }
+  const auto niceness = (*vm)["nice"].as<int>();
+  if (niceness < 0 || niceness > 19) {
+    throw core::usage_error("serve: --nice must be from 0 to 19");
+  }
+  // Before any thread starts (each inherits it): under 200 clients at the jobs' priority the
+  // server took most of both cores and daily_update and hourly_analysis ran 3-4x slower
+  // (bench/serve-load); at nice 19 they ran as fast as alone (docs/PERFORMANCE.md).
+  errno = 0;
+  if (niceness > 0 && ::nice(niceness) == -1 && errno != 0) {
+    spdlog::warn("serve: cannot lower the CPU priority ({}); the jobs may run slower while it "
+                 "is busy",
+                 std::strerror(errno));
   }
   const auto& settings = ctx.settings();
   // Opens (and, like every command, brings up to date) the database once; requests then read

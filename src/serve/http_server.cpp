@@ -12,10 +12,13 @@
 #include <httplib.h>
 #include <memory>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <thread>
 
 namespace krxbatch::serve {
 namespace {
+
+constexpr int k_listen_backlog = 512;
 
 // What the handler knew of the request it answered, for the access log line that httplib's
 // logger writes after the response is sent, on the same thread.
@@ -137,11 +140,25 @@ int run_server(Api& api, const ServerOptions& options, const std::function<void(
   server.set_payload_max_length(options.max_body_bytes);
   server.set_read_timeout(options.read_timeout_seconds, 0);
   server.set_write_timeout(options.write_timeout_seconds, 0);
-  server.set_keep_alive_timeout(5);
-  server.set_keep_alive_max_count(100);
+  // httplib gives a connection one thread for as long as it is kept alive, so a kept-alive
+  // connection must give its thread back soon: after 2 s idle or 10 requests (then the client
+  // connects again and queues behind the others). With 100 requests, 200 clients on 8 threads
+  // waited up to 10 s for their turn (bench/serve-load).
+  server.set_keep_alive_timeout(2);
+  server.set_keep_alive_max_count(10);
+  server.set_tcp_nodelay(true);
   if (options.listen.host.find(':') != std::string::npos) {
     server.set_address_family(AF_INET6);
   }
+  // SO_REUSEADDR (a restart binds over the old server's TIME_WAIT connections), not httplib's
+  // default SO_REUSEPORT, which lets a second server bind the same port and take half of the
+  // connections instead of failing.
+  int listening = -1;
+  server.set_socket_options([&listening](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listening = sock;
+  });
   const auto handler = [&api](const httplib::Request& req, httplib::Response& res) {
     answer(api, req, res);
   };
@@ -164,6 +181,13 @@ int run_server(Api& api, const ServerOptions& options, const std::function<void(
     throw core::failure("serve: cannot listen on " + options.listen.host + ":" +
                         std::to_string(options.listen.port) +
                         " (in use, or not an address of this host); choose another --listen");
+  }
+  // httplib listens with a backlog of 5, compiled into Debian's library: a burst of new
+  // connections while the accept thread waits for the CPU (200 clients, a busy machine) then
+  // overflows it, and each dropped SYN costs its client a 1 s, 3 s, 7 s retry. Listening again
+  // on the socket only raises the backlog.
+  if (listening >= 0) {
+    ::listen(listening, k_listen_backlog);
   }
 
   // SIGTERM and SIGINT are taken by one thread, which stops the server; every other thread

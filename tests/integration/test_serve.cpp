@@ -18,6 +18,8 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -143,6 +145,7 @@ public:
   Server& operator=(const Server&) = delete;
 
   int port() const { return m_port; }
+  pid_t pid() const { return m_child->pid(); }
   test::HttpResponse get(const std::string& target, const test::HttpHeaders& headers = {}) const {
     return test::http_get(m_port, target, headers);
   }
@@ -402,6 +405,27 @@ TEST_SUITE("serve") {
     error_of(server.post("/api/v1/exports", "{}", read), 401);
     error_of(server.post("/api/v1/exports", "not json", write), 400);
     error_of(server.post("/api/v1/exports", R"({"from": "2024-06-01"})", write), 400);
+    // The server runs at nice 19 (--nice's default), below the jobs.
+    {
+      const auto stat = slurp("/proc/" + std::to_string(server.pid()) + "/stat");
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+      std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+      REQUIRE(f.size() > 16);
+      CHECK(f[16] == "19"); // field 19 of proc(5): nice
+    }
+    // A second server on the same port fails instead of sharing it (no SO_REUSEPORT).
+    {
+      auto o = market.options();
+      o.stdout_pipe = true;
+      auto child = test::Child::spawn({test::krxbatch_binary().string(), "serve", "--listen",
+                                       "127.0.0.1:" + std::to_string(server.port())},
+                                      o);
+      CHECK(!child.read_line()); // no listening line: it ended
+      child.kill();
+      const auto second = child.wait();
+      CHECK(second.exit_code != 0);
+      CHECK(second.err.find("cannot listen on 127.0.0.1:") != std::string::npos);
+    }
     error_of(server.post("/api/v1/exports",
                          R"({"from": "2024-06-01", "to": "2024-06-02", "tickers": ["x/../y"]})",
                          write),
