@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest_bench import ROOT, Fake, copy_db, job_env, loadavg, machine, measure
+from ingest_bench import ROOT, Fake, binaries, copy_db, job_env, loadavg, machine, measure
 
 T1 = "2024-06-18T08:30:00+09:00"  # 2024-06-17 is the latest published session
 T2 = "2024-06-19T08:30:00+09:00"  # 2024-06-18 is published
@@ -45,11 +45,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.build = Path(args.build).resolve()
-        self.krxbatch = self.build / "krxbatch"
-        self.fake_exe = self.build / "tests" / "fake_krx" / "fake_krx"
-        for exe in (self.krxbatch, self.fake_exe):
-            if not exe.exists():
-                raise SystemExit(f"{exe} not found: build first (bench/serve-load does)")
+        self.krxbatch, self.fake_exe = binaries(self.build, "bench/serve-load")
         self.work = Path(tempfile.mkdtemp(prefix="krxbatch-serve-load-", dir=args.workdir))
         self.base = self.work / "base" / "krx.db"
         self.base.parent.mkdir()
