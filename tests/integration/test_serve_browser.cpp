@@ -57,8 +57,8 @@ TEST_SUITE("serve") {
     REQUIRE(analysis.exit_code == 0);
 
     o.stdout_pipe = true;
-    auto server = test::Child::spawn({test::krxbatch_binary().string(), "serve", "--listen",
-                                      "127.0.0.1:0", "--crontab",
+    auto server = test::Child::spawn({test::krxbatch_binary().string(), "serve", "--nice", "0",
+                                      "--listen", "127.0.0.1:0", "--crontab",
                                       (test::source_dir() / "cron" / "krxbatch.crontab").string()},
                                      o);
     const auto line = server.read_line();
