@@ -105,6 +105,15 @@ class Fake:
         self.proc.wait()
 
 
+def binaries(build, builder):
+    """krxbatch and the fake KRX server in `build`; exits naming `builder` when one is missing."""
+    exes = (build / "krxbatch", build / "tests" / "fake_krx" / "fake_krx")
+    for exe in exes:
+        if not exe.exists():
+            raise SystemExit(f"{exe} not found: build first ({builder} does)")
+    return exes
+
+
 def job_env(base):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX", "KRXBATCH"))}
     env.update({"KRX_API_BASE_URL": base, "KRX_AUTH_KEY": KEY,
@@ -145,11 +154,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.build = Path(args.build).resolve()
-        self.krxbatch = self.build / "krxbatch"
-        self.fake_exe = self.build / "tests" / "fake_krx" / "fake_krx"
-        for exe in (self.krxbatch, self.fake_exe):
-            if not exe.exists():
-                raise SystemExit(f"{exe} not found: build first (scripts/bench does)")
+        self.krxbatch, self.fake_exe = binaries(self.build, "scripts/bench")
         self.work = Path(tempfile.mkdtemp(prefix="krxbatch-bench-", dir=args.workdir))
         self.results = {"machine": machine(), "phases": []}
 

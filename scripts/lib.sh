@@ -3,10 +3,10 @@
 # The Debian 12 packages krxbatch needs to build and test (DEVELOPERS.md explains each).
 KRXBATCH_PACKAGES="build-essential cmake libsqlite3-dev libsqlitecpp-dev libcurl4-openssl-dev \
 nlohmann-json3-dev libboost-program-options-dev libboost-date-time-dev libspdlog-dev doctest-dev zlib1g-dev \
-libdeflate-dev ca-certificates gnuplot-nox"
+libdeflate-dev ca-certificates gnuplot-nox libcpp-httplib-dev libjs-chart.js pkg-config"
 
 # What only the test suite needs (scripts/test installs them; DEVELOPERS.md explains each).
-KRXBATCH_TEST_PACKAGES="chromium python3-aiosmtpd"
+KRXBATCH_TEST_PACKAGES="chromium python3-aiosmtpd prometheus"
 
 krxbatch_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
 

@@ -1,40 +1,15 @@
 // `krxbatch alerts`: list open (or all) alerts, acknowledge one.
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/ops/alerts_report.hpp"
 #include "krxbatch/store/ops_store.hpp"
 
 #include "context.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
 namespace krxbatch::cli {
-namespace {
-
-using nlohmann::ordered_json;
-
-std::string closed_how(const store::Alert& a) {
-  if (!a.acknowledged) {
-    return "open";
-  }
-  return a.resolved() ? "resolved" : "acknowledged";
-}
-
-ordered_json alert_json(const store::Alert& a) {
-  return ordered_json{{"id", a.id},
-                      {"created_at", a.created_at},
-                      {"severity", std::string(store::to_string(a.severity))},
-                      {"job", a.job},
-                      {"rule", a.rule},
-                      {"message", a.message},
-                      {"state", closed_how(a)},
-                      {"closed_at", a.acknowledged_at
-                                        ? ordered_json(a.acknowledged_at->substr(0, 25))
-                                        : ordered_json(nullptr)}};
-}
-
-} // namespace
 
 int run_alerts(Context& ctx, const Args& args) {
   po::options_description opts("Options");
@@ -65,7 +40,7 @@ int run_alerts(Context& ctx, const Args& args) {
     }
     if (found->acknowledged) {
       throw core::failure("alerts --ack: alert " + std::to_string(id) + " is already " +
-                          closed_how(*found) + " (" +
+                          ops::alert_state(*found) + " (" +
                           found->acknowledged_at.value_or("?").substr(0, 25) + ")");
     }
     if (!alerts.acknowledge(id, ctx.clock().now_kst())) {
@@ -75,8 +50,7 @@ int run_alerts(Context& ctx, const Args& args) {
     spdlog::info("alerts: acknowledged alert {} ({} {})", id, store::to_string(found->severity),
                  found->rule);
     if (ctx.json()) {
-      auto a = *alerts.find(id);
-      std::cout << ordered_json{{"acknowledged", alert_json(a)}}.dump(2) << "\n";
+      std::cout << ops::acknowledged_json(*alerts.find(id)) << "\n";
     } else {
       std::cout << "acknowledged alert " << id << ": [" << store::to_string(found->severity) << "] "
                 << found->rule << ": " << found->message << "\n";
@@ -90,11 +64,7 @@ int run_alerts(Context& ctx, const Args& args) {
   const bool all = (*vm)["all"].as<bool>();
   const auto list = alerts.list(all, limit);
   if (ctx.json()) {
-    ordered_json arr = ordered_json::array();
-    for (const auto& a : list) {
-      arr.push_back(alert_json(a));
-    }
-    std::cout << ordered_json{{"alerts", std::move(arr)}}.dump(2) << "\n";
+    std::cout << ops::alerts_json(list) << "\n";
     return 0;
   }
   if (list.empty()) {
@@ -105,7 +75,7 @@ int run_alerts(Context& ctx, const Args& args) {
     std::cout << "#" << a.id << "  " << a.created_at << "  " << store::to_string(a.severity) << "  "
               << (a.job.empty() ? "-" : a.job) << "  " << a.rule;
     if (a.acknowledged) {
-      std::cout << "  (" << closed_how(a) << " " << a.acknowledged_at->substr(0, 25) << ")";
+      std::cout << "  (" << ops::alert_state(a) << " " << a.acknowledged_at->substr(0, 25) << ")";
     }
     std::cout << "\n    " << a.message << "\n";
   }

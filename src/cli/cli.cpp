@@ -53,6 +53,8 @@ constexpr std::array k_commands = {
             run_watchlist},
     Command{"report", nullptr, "the daily market summary: text, HTML or JSON; --send mails it",
             run_report},
+    Command{"serve", nullptr, "HTTP API, export jobs and dashboard over the database (docs/API.md)",
+            run_serve},
 };
 
 const Command* find_command(const std::string& name) {

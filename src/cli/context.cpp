@@ -149,7 +149,8 @@ store::Database& Context::database() {
 void register_secrets(const ops::Settings& settings) {
   for (const auto* secret :
        {&settings.krx_auth_key, &settings.webhook_url, &settings.ping_start_url,
-        &settings.ping_success_url, &settings.ping_fail_url, &settings.smtp_password}) {
+        &settings.ping_success_url, &settings.ping_fail_url, &settings.smtp_password,
+        &settings.serve_token, &settings.serve_read_token}) {
     util::register_secret(*secret);
   }
   // Credentials pasted into any URL (`https://user:pass@host`) are as secret as the key.

@@ -134,5 +134,6 @@ int run_watchlist(Context& context, const Args& args);
 int run_report(Context& context, const Args& args);
 
 int run_doctor(Context& context, const Args& args);
+int run_serve(Context& context, const Args& args);
 
 } // namespace krxbatch::cli

@@ -13,19 +13,19 @@
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/log.hpp"
 #include "krxbatch/util/paths.hpp"
+#include "krxbatch/util/text_file.hpp"
 
 #include "context.hpp"
+#include "ops_support.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <pwd.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,90 +34,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // A budget for when there is no database to count in: every call is allowed, none counted.
 class UncountedBudget final : public fetch::CallBudget {
 public:
   bool try_consume() override { return true; }
   std::string exhausted_message() const override { return {}; }
 };
-
-std::string user_name() {
-  if (const auto* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    return pw->pw_name;
-  }
-  return "uid " + std::to_string(::geteuid());
-}
-
-// `crontab -l` of this user: its text, or why it could not be read.
-std::pair<std::optional<std::string>, std::string> own_crontab() {
-  // NOLINTNEXTLINE(cert-env33-c): a fixed command, no input of ours in it
-  FILE* pipe = ::popen("crontab -l 2>/dev/null", "r");
-  if (pipe == nullptr) {
-    return {std::nullopt, "crontab -l could not be run"};
-  }
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (const auto n = std::fread(buf.data(), 1, buf.size(), pipe)) {
-    text.append(buf.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  if (status != 0 && text.empty()) {
-    // 1: "no crontab for user"; 127: no crontab command.
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return {std::nullopt, code == 127 ? "crontab -l: no crontab command (cron not installed)"
-                                      : "crontab -l: no crontab for " + user_name()};
-  }
-  return {text, {}};
-}
-
-ops::ScheduleFacts gather_schedule() {
-  ops::ScheduleFacts facts;
-  auto [own, why] = own_crontab();
-  if (own) {
-    facts.crontabs.emplace_back("crontab of " + user_name(), std::move(*own));
-  } else {
-    facts.unreadable.push_back(why);
-  }
-  if (auto text = read_text("/etc/crontab")) {
-    facts.crontabs.emplace_back("/etc/crontab", std::move(*text));
-  }
-  std::error_code ec;
-  for (fs::directory_iterator it("/etc/cron.d", ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto text = read_text(it->path())) {
-      facts.crontabs.emplace_back(it->path().string(), std::move(*text));
-    }
-  }
-  std::vector<fs::path> unit_dirs = {"/etc/systemd/system", "/lib/systemd/system",
-                                     "/usr/lib/systemd/system"};
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    unit_dirs.push_back(fs::path(home) / ".config/systemd/user");
-  }
-  for (const auto& dir : unit_dirs) {
-    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      const auto name = it->path().filename().string();
-      if (name.starts_with("krxbatch") && name.ends_with(".timer")) {
-        facts.timers.push_back(it->path());
-      }
-    }
-    ec.clear();
-  }
-  for (const auto* env : {"/etc/krxbatch/krxbatch.env", "/etc/default/krxbatch"}) {
-    if (auto text = read_text(env)) {
-      facts.env_files.push_back(std::move(*text));
-    }
-  }
-  return facts;
-}
 
 // The config file's mode and which secrets it holds.
 struct ConfigFacts {
@@ -132,14 +54,15 @@ ConfigFacts config_facts(const fs::path& file) {
   if (::stat(file.c_str(), &st) == 0) {
     f.mode = static_cast<unsigned>(st.st_mode);
   }
-  if (const auto text = read_text(file)) {
+  if (const auto text = util::read_text_file(file)) {
     for (const auto& e : ops::parse_config(*text, file.string())) {
       if (e.value.empty()) {
         continue;
       }
       f.holds_key = f.holds_key || e.key == "krx_auth_key";
-      f.holds_other_secrets =
-          f.holds_other_secrets || e.key == "webhook_url" || e.key.starts_with("ping_");
+      f.holds_other_secrets = f.holds_other_secrets || e.key == "webhook_url" ||
+                              e.key.starts_with("ping_") || e.key == "serve_token" ||
+                              e.key == "serve_read_token";
     }
   }
   return f;

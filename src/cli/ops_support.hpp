@@ -2,13 +2,22 @@
 // universe, export, verify).
 #pragma once
 
+#include "krxbatch/ops/doctor.hpp"
+
 #include "context.hpp"
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace krxbatch::cli {
+
+// Where the schedule may be (best effort, never throws): this user's `crontab -l`,
+// /etc/crontab, /etc/cron.d/*, the krxbatch systemd timers and the env files (`doctor`, and
+// `serve`'s next runs).
+ops::ScheduleFacts gather_schedule();
 
 // The database, which must exist already: these commands never create an empty one (a typo
 // in --db would otherwise be backed up, exported or verified as an empty market). Throws

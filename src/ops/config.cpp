@@ -2,6 +2,7 @@
 
 #include "krxbatch/core/error.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -162,6 +163,19 @@ std::vector<std::string> mail_addresses(const std::string& value, const Origin& 
   return out;
 }
 
+// A bearer token: at least 16 characters, printable ASCII without spaces (it travels in an
+// HTTP header).
+void token(const std::string& value, const Origin& origin) {
+  const bool printable =
+      std::all_of(value.begin(), value.end(), [](char c) { return c > ' ' && c < 127; });
+  if (value.size() < 16 || !printable) {
+    // A token is a secret: name the key, never echo it.
+    throw core::usage_error(origin.where +
+                            ": a token must be at least 16 printable characters without "
+                            "spaces (e.g. `openssl rand -hex 32`)");
+  }
+}
+
 void apply(Settings& s, std::string_view key, const std::string& value, const Origin& o) {
   if (value.size() > k_max_config_value) {
     // The value may be a secret: name its size, never echo it.
@@ -218,6 +232,21 @@ void apply(Settings& s, std::string_view key, const std::string& value, const Or
     s.mail_from = mail_address(value, o);
   } else if (key == "mail_to") {
     s.mail_to = mail_addresses(value, o);
+  } else if (key == "serve_token") {
+    token(value, o);
+    s.serve_token = value;
+  } else if (key == "serve_read_token") {
+    token(value, o);
+    s.serve_read_token = value;
+  } else if (key == "serve_export_dir") {
+    s.serve_export_dir = value;
+  } else if (key == "serve_export_days") {
+    s.serve_export_days = positive(value, o, 100'000, "a number of days");
+  } else if (key == "serve_rate_limit") {
+    s.serve_rate_limit = positive(value, o, 1'000'000, "a number of requests per minute");
+  } else if (key == "serve_cors_origin") {
+    url(value, o);
+    s.serve_cors_origin = value;
   }
 }
 
@@ -295,6 +324,20 @@ const std::vector<SettingKey>& setting_keys() {
        "password at the mail relay (the file must then be mode 0600); never logged"},
       {"mail_from", "KRXBATCH_MAIL_FROM", "the report's sender address"},
       {"mail_to", "KRXBATCH_MAIL_TO", "the report's recipients, comma-separated"},
+      {"serve_token", "KRXBATCH_SERVE_TOKEN",
+       "`krxbatch serve`: the bearer token every POST needs (none: POST is refused); never "
+       "logged"},
+      {"serve_read_token", "KRXBATCH_SERVE_READ_TOKEN",
+       "`krxbatch serve`: when set, every read needs this bearer token (or serve_token)"},
+      {"serve_export_dir", "KRXBATCH_SERVE_EXPORT_DIR",
+       "`krxbatch serve`: where export jobs write (default exports/ next to the database)"},
+      {"serve_export_days", "KRXBATCH_SERVE_EXPORT_DAYS",
+       "`krxbatch serve`: export jobs finished this many days ago are deleted (default 7)"},
+      {"serve_rate_limit", "KRXBATCH_SERVE_RATE_LIMIT",
+       "`krxbatch serve`: requests per minute one client address may make (default 600)"},
+      {"serve_cors_origin", "KRXBATCH_SERVE_CORS_ORIGIN",
+       "`krxbatch serve`: the one origin allowed to read the API from a browser (default: "
+       "none, no CORS header)"},
   };
   return keys;
 }
@@ -422,6 +465,9 @@ Settings load_settings(const std::optional<std::filesystem::path>& file,
   }
   if (s.log_dir.empty()) {
     s.log_dir = db_path.parent_path() / "logs";
+  }
+  if (s.serve_export_dir.empty()) {
+    s.serve_export_dir = db_path.parent_path() / "exports";
   }
   if (s.archive_dir == "off") {
     s.archive_dir.clear();

@@ -268,6 +268,9 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options,
           });
       const auto [bytes, sha] = file.finish();
       manifest.files.push_back({name, rows, bytes, sha});
+      if (options.progress) {
+        options.progress(manifest.files.size(), tables.size());
+      }
     }
   }
   {
@@ -309,6 +312,34 @@ ExportManifest export_range(store::Database& db, const ExportOptions& options,
   }
   util::sync_path(parent);
   return manifest;
+}
+
+void remove_export(const fs::path& dir, const util::PathPolicy& policy, std::string_view writer) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(dir, ec))) {
+    return;
+  }
+  if (fs::is_symlink(dir, ec) || !fs::is_directory(dir, ec)) {
+    throw core::usage_error("export: " + dir.string() +
+                            " is not an export directory; nothing was deleted");
+  }
+  if (const auto problem = not_an_export(dir); !problem.empty()) {
+    throw core::usage_error("export: " + dir.string() + " " + problem +
+                            "; only a krxbatch export is deleted (nothing was deleted)");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    files.push_back(entry.path());
+  }
+  for (const auto& f : files) {
+    policy.check_delete(f, writer);
+    if (!fs::remove(f, ec) && ec) {
+      throw core::failure("export: cannot delete " + f.string() + " (" + ec.message() + ")");
+    }
+  }
+  if (!fs::remove(dir, ec) && ec) {
+    throw core::failure("export: cannot delete " + dir.string() + " (" + ec.message() + ")");
+  }
 }
 
 } // namespace krxbatch::ops

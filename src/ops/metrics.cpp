@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -25,15 +26,16 @@ using nlohmann::ordered_json;
 constexpr std::array<std::string_view, 6> k_states = {"never_run", "running", "succeeded",
                                                       "partial",   "failed",  "skipped"};
 
-// Formats a number as the exposition format wants it (integers without a fraction).
+// Formats a number as the exposition format wants it: integers without a fraction, other
+// values in the shortest form that reads back as the same double ("0.174", not
+// "0.17399999999999999").
 std::string number(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return std::to_string(static_cast<long long>(v));
   }
-  std::ostringstream out;
-  out.precision(17);
-  out << v;
-  return out.str();
+  std::array<char, 64> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return ec == std::errc() ? std::string(buf.data(), end) : std::string("NaN");
 }
 
 class Writer {
@@ -143,7 +145,8 @@ std::string render_metrics(const StatusReport& r) {
       w.sample({{"job", j.job}}, *j.running ? 1 : 0);
     }
   }
-  w.family("days", "Days of the job's state machine that are failed or waiting.");
+  // Not `krxbatch_days`: Prometheus reads a `_days` suffix as a unit (promtool's lint).
+  w.family("job_day_states", "Days of the job's state machine that are failed or waiting.");
   for (const auto& j : r.jobs) {
     int failed = 0;
     int waiting = 0;

@@ -178,4 +178,22 @@ std::string prices_table(const PricesReport& report) {
   return out.str();
 }
 
+std::string composites_json(store::Database& db, const core::Date& from, const core::Date& to) {
+  const store::PriceStore prices(db);
+  nlohmann::ordered_json indices = nlohmann::ordered_json::array();
+  for (const auto m : {market::Market::kospi, market::Market::kosdaq}) {
+    const auto composite = *market::composite_of(m);
+    nlohmann::ordered_json closes = nlohmann::ordered_json::array();
+    for (const auto& [date, close] :
+         prices.index_closes(composite.index_class, composite.index_name, from, to)) {
+      closes.push_back(nlohmann::ordered_json{{"date", core::to_iso(date)}, {"close", close}});
+    }
+    indices.push_back(nlohmann::ordered_json{{"market", std::string(market::to_string(m))},
+                                             {"index_class", composite.index_class},
+                                             {"index_name", composite.index_name},
+                                             {"closes", std::move(closes)}});
+  }
+  return nlohmann::ordered_json{{"indices", std::move(indices)}}.dump(2);
+}
+
 } // namespace krxbatch::ops

@@ -8,6 +8,7 @@
 
 #include "adjustment_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -94,6 +95,103 @@ ScoreReport explain_score(store::Database& db, const calendar::Calendar& calenda
     }
   }
   return report;
+}
+
+ScoreList list_scores(store::Database& db, const std::optional<core::Date>& session,
+                      std::size_t limit, const std::optional<market::Market>& market) {
+  store::AnalysisStore results(db);
+  ScoreList list;
+  list.session = session;
+  if (!list.session) {
+    for (const auto& s : results.sessions()) {
+      if (s.ranked) {
+        list.session = s.session; // oldest first: the last one wins
+      }
+    }
+    if (!list.session) {
+      return list;
+    }
+  }
+  auto rows = results.rows(*list.session);
+  if (rows.empty()) {
+    throw core::usage_error("scores: there are no analysis results for " +
+                            core::to_iso(*list.session) +
+                            "; leave out the date for the newest ranked session");
+  }
+  std::erase_if(rows, [](const store::AnalysisRow& r) { return std::isnan(r.score); });
+  list.scored = static_cast<std::int64_t>(rows.size());
+  std::sort(rows.begin(), rows.end(), [](const store::AnalysisRow& a, const store::AnalysisRow& b) {
+    return a.score != b.score ? a.score > b.score : a.ticker < b.ticker;
+  });
+  const auto names = store::PriceStore(db).names_on(*list.session);
+  std::int64_t rank = 0;
+  double previous = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto& r = rows[i];
+    if (r.score != previous) { // ties share a rank, as AnalysisStore::rank counts them
+      rank = static_cast<std::int64_t>(i) + 1;
+      previous = r.score;
+    }
+    ScoreLine line{rank, r.ticker, "", std::nullopt, r.score, r.pillars, r.eligible, r.flags};
+    if (const auto it = names.find(r.ticker); it != names.end()) {
+      line.name = it->second.name;
+      line.market = it->second.market;
+    }
+    list.lines.push_back(std::move(line));
+  }
+  return top_scores(list, limit, market);
+}
+
+ScoreList top_scores(const ScoreList& ranking, std::size_t limit,
+                     const std::optional<market::Market>& market) {
+  ScoreList list{ranking.session, ranking.scored, {}};
+  for (const auto& line : ranking.lines) {
+    if (list.lines.size() == limit) {
+      break;
+    }
+    if (!market || line.market == market) {
+      list.lines.push_back(line);
+    }
+  }
+  return list;
+}
+
+std::string scores_json(const ScoreList& list) {
+  ordered_json lines = ordered_json::array();
+  for (const auto& l : list.lines) {
+    ordered_json pillars = ordered_json::object();
+    for (std::size_t p = 0; p < analysis::k_pillar_count; ++p) {
+      pillars[std::string(analysis::k_pillar_names[p])] = number_or_null(l.pillars[p]);
+    }
+    lines.push_back(
+        ordered_json{{"rank", l.rank},
+                     {"ticker", l.ticker},
+                     {"name", l.name.empty() ? ordered_json(nullptr) : ordered_json(l.name)},
+                     {"market", l.market ? ordered_json(std::string(market::to_string(*l.market)))
+                                         : ordered_json(nullptr)},
+                     {"score", l.score},
+                     {"pillars", std::move(pillars)},
+                     {"eligible", l.eligible},
+                     {"flags", split_flags(l.flags)}});
+  }
+  return ordered_json{
+      {"session", list.session ? ordered_json(core::to_iso(*list.session)) : ordered_json(nullptr)},
+      {"scored", list.scored},
+      {"scores", std::move(lines)}}
+      .dump(2);
+}
+
+std::string score_history_json(store::Database& db, const std::string& ticker,
+                               const core::Date& from, const core::Date& to) {
+  store::AnalysisStore results(db);
+  if (!results.latest_session(ticker)) {
+    throw core::usage_error("score: " + ticker + " has no analysis result");
+  }
+  ordered_json scores = ordered_json::array();
+  for (const auto& [session, score] : results.score_history(ticker, from, to)) {
+    scores.push_back(ordered_json{{"session", core::to_iso(session)}, {"score", score}});
+  }
+  return ordered_json{{"ticker", ticker}, {"scores", std::move(scores)}}.dump(2);
 }
 
 std::string score_json(const ScoreReport& r) {

@@ -55,6 +55,23 @@ ordered_json date_or_null(const std::optional<core::Date>& d) {
   return d ? ordered_json(core::to_iso(*d)) : ordered_json(nullptr);
 }
 
+ordered_json last_run_json(const LastRun& l) {
+  return ordered_json{{"run_id", l.run_id},
+                      {"started_at", l.started_at},
+                      {"finished_at", or_null(l.finished_at)},
+                      {"outcome", l.outcome},
+                      {"duration_seconds",
+                       l.duration_ms ? ordered_json(static_cast<double>(*l.duration_ms) / 1000.0)
+                                     : ordered_json(nullptr)},
+                      {"rows_written", l.rows_written},
+                      {"items_done", or_null(l.items_done)},
+                      {"items_remaining", or_null(l.items_remaining)},
+                      {"krx_calls", l.api_calls},
+                      {"session_from", date_or_null(l.session_from)},
+                      {"session_to", date_or_null(l.session_to)},
+                      {"message", l.message}};
+}
+
 std::string or_dash(const std::optional<std::string>& s) {
   return s ? *s : "-";
 }
@@ -244,21 +261,7 @@ std::string status_json(const StatusReport& r) {
     o["running"] = or_null(job.running);
     if (job.last_run) {
       const auto& l = *job.last_run;
-      o["last_run"] =
-          ordered_json{{"run_id", l.run_id},
-                       {"started_at", l.started_at},
-                       {"finished_at", or_null(l.finished_at)},
-                       {"outcome", l.outcome},
-                       {"duration_seconds",
-                        l.duration_ms ? ordered_json(static_cast<double>(*l.duration_ms) / 1000.0)
-                                      : ordered_json(nullptr)},
-                       {"rows_written", l.rows_written},
-                       {"items_done", or_null(l.items_done)},
-                       {"items_remaining", or_null(l.items_remaining)},
-                       {"krx_calls", l.api_calls},
-                       {"session_from", date_or_null(l.session_from)},
-                       {"session_to", date_or_null(l.session_to)},
-                       {"message", l.message}};
+      o["last_run"] = last_run_json(l);
     } else {
       o["last_run"] = nullptr;
     }
@@ -344,6 +347,37 @@ std::string status_json(const StatusReport& r) {
     j["archive"] = nullptr;
   }
   return j.dump(2);
+}
+
+std::vector<RunHistoryEntry> run_history(store::Database& db, const std::optional<std::string>& job,
+                                         int limit) {
+  store::JobStore jobs(db);
+  std::vector<RunHistoryEntry> out;
+  for (const auto& s : jobs.jobs()) {
+    if (job && s.job != *job) {
+      continue;
+    }
+    for (const auto& r : jobs.runs(s.job, limit)) {
+      out.push_back({s.job, last_run_of(r)});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const RunHistoryEntry& a, const RunHistoryEntry& b) {
+    return a.run.run_id > b.run.run_id;
+  });
+  if (out.size() > static_cast<std::size_t>(limit)) {
+    out.resize(static_cast<std::size_t>(limit));
+  }
+  return out;
+}
+
+std::string runs_json(const std::vector<RunHistoryEntry>& runs) {
+  ordered_json arr = ordered_json::array();
+  for (const auto& r : runs) {
+    ordered_json o{{"job", r.job}};
+    o.update(last_run_json(r.run));
+    arr.push_back(std::move(o));
+  }
+  return ordered_json{{"runs", std::move(arr)}}.dump(2);
 }
 
 std::string status_table(const StatusReport& r) {

@@ -313,6 +313,25 @@ std::pair<std::int64_t, std::int64_t> AnalysisStore::rank(const core::Date& sess
   });
 }
 
+std::vector<std::pair<core::Date, double>>
+AnalysisStore::score_history(const std::string& ticker, const core::Date& from,
+                             const core::Date& to) const {
+  return guarded(m_db, "reading the scores of " + ticker, [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT as_of_date, score FROM analysis_results WHERE ticker = ? AND "
+                         "as_of_date BETWEEN ? AND ? AND score IS NOT NULL ORDER BY as_of_date");
+    st.bind(1, ticker);
+    st.bind(2, core::to_iso(from));
+    st.bind(3, core::to_iso(to));
+    std::vector<std::pair<core::Date, double>> out;
+    while (st.executeStep()) {
+      out.emplace_back(*core::parse_iso_date(st.getColumn(0).getString()),
+                       st.getColumn(1).getDouble());
+    }
+    return out;
+  });
+}
+
 std::vector<AnalysisRow> AnalysisStore::rows(const core::Date& session) const {
   return guarded(m_db, "reading analysis_results", [&] {
     SQLite::Statement st(m_db.impl().db, row_select() + "WHERE as_of_date = ? ORDER BY ticker");

@@ -162,6 +162,11 @@ int Database::schema_version() const {
                  [&] { return read_user_version(m_impl->db); });
 }
 
+std::int64_t Database::data_version() const {
+  return guarded(*this, "reading the data version",
+                 [&] { return m_impl->db.execAndGet("PRAGMA data_version").getInt64(); });
+}
+
 int Database::latest_schema_version() {
   return migrations().back().version;
 }

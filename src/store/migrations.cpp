@@ -342,7 +342,29 @@ CREATE TABLE watchlist (
 ) WITHOUT ROWID;
 )SQL";
 
-constexpr std::array<Migration, 7> k_migrations = {{
+// Version 8: the export jobs of `krxbatch serve` (docs/API.md): the only table the server
+// writes. A job is PENDING until the server's one export worker takes it, RUNNING while it
+// writes (files_done of files_total), then SUCCEEDED (out_dir holds the export) or FAILED with
+// the reason. A job RUNNING when the server stopped is taken again when it starts.
+constexpr std::string_view k_v8 = R"SQL(
+CREATE TABLE export_jobs (
+  id          INTEGER PRIMARY KEY,
+  state       TEXT NOT NULL CHECK (state IN ('PENDING','RUNNING','SUCCEEDED','FAILED')),
+  from_date   TEXT NOT NULL,
+  to_date     TEXT NOT NULL,
+  tickers     TEXT,              -- comma-separated, sorted; NULL: every ticker
+  adjusted    INTEGER NOT NULL,
+  files_done  INTEGER NOT NULL DEFAULT 0,
+  files_total INTEGER,
+  reason      TEXT,              -- why it FAILED
+  created_at  TEXT NOT NULL,
+  started_at  TEXT,
+  finished_at TEXT
+);
+CREATE INDEX export_jobs_by_state ON export_jobs (state, id);
+)SQL";
+
+constexpr std::array<Migration, 8> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
@@ -350,6 +372,7 @@ constexpr std::array<Migration, 7> k_migrations = {{
     {5, k_v5, derive_price_adjustments},
     {6, k_v6},
     {7, k_v7},
+    {8, k_v8},
 }};
 
 } // namespace

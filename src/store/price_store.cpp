@@ -462,6 +462,43 @@ std::optional<core::Date> PriceStore::first_staged_session() const {
   });
 }
 
+std::vector<std::pair<core::Date, double>> PriceStore::index_closes(std::string_view index_class,
+                                                                    std::string_view index_name,
+                                                                    const core::Date& from,
+                                                                    const core::Date& to) const {
+  return guarded(m_db, "reading the closes of " + std::string(index_class), [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT trade_date, close FROM index_prices WHERE index_class = ? AND "
+                         "index_name = ? AND trade_date BETWEEN ? AND ? AND close IS NOT NULL "
+                         "ORDER BY trade_date");
+    st.bind(1, std::string(index_class));
+    st.bind(2, std::string(index_name));
+    st.bind(3, core::to_iso(from));
+    st.bind(4, core::to_iso(to));
+    std::vector<std::pair<core::Date, double>> out;
+    while (st.executeStep()) {
+      out.emplace_back(*core::parse_iso_date(st.getColumn(0).getString()),
+                       st.getColumn(1).getDouble());
+    }
+    return out;
+  });
+}
+
+std::map<std::string, IssueName> PriceStore::names_on(const core::Date& day) const {
+  return guarded(m_db, "reading the names of " + core::to_iso(day), [&] {
+    SQLite::Statement st(m_db.impl().db,
+                         "SELECT ticker, name, market FROM daily_prices WHERE trade_date = ?");
+    st.bind(1, core::to_iso(day));
+    std::map<std::string, IssueName> out;
+    while (st.executeStep()) {
+      out.emplace(st.getColumn(0).getString(),
+                  IssueName{st.getColumn(1).getString(),
+                            market::parse_market(st.getColumn(2).getString())});
+    }
+    return out;
+  });
+}
+
 std::vector<StoredPrice> PriceStore::history(const std::string& ticker, const core::Date& from,
                                              const core::Date& to) const {
   return guarded(m_db, "reading the prices of " + ticker, [&] {

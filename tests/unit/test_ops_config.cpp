@@ -183,7 +183,7 @@ TEST_SUITE("ops.config") {
       CHECK(!k.env.empty());
       CHECK(!k.meaning.empty());
     }
-    CHECK(ops::setting_keys().size() == 21);
+    CHECK(ops::setting_keys().size() == 27);
   }
 
   TEST_CASE("krx_connections is 4 by default, from 1 to 16") {

@@ -91,7 +91,7 @@ TEST_SUITE("ops.metrics") {
           "krxbatch_items_remaining{job=\"daily_update\"} 2\n",
           "krxbatch_last_run_outcome{job=\"daily_update\",outcome=\"partial\"} 1\n",
           "krxbatch_last_run_outcome{job=\"daily_update\",outcome=\"succeeded\"} 0\n",
-          "krxbatch_days{job=\"daily_update\",state=\"failed\"} 1\n",
+          "krxbatch_job_day_states{job=\"daily_update\",state=\"failed\"} 1\n",
           "krxbatch_job_running{job=\"daily_update\"} 0\n",
           "krxbatch_analysis_targets{state=\"remaining\"} 6\n", "krxbatch_analysis_failed 0\n",
           "krxbatch_krx_calls_today 12\n", "krxbatch_open_alerts{severity=\"WARN\"} 1\n",
@@ -101,6 +101,15 @@ TEST_SUITE("ops.metrics") {
     }
     // A job without a mark or a run has no such series.
     CHECK(text.find("krxbatch_sessions_behind{job=\"odd") == std::string::npos);
+  }
+
+  TEST_CASE("a duration prints in its shortest exact form, not with 17 digits") {
+    auto report = sample_report();
+    report.jobs[0].last_run->duration_ms = 174; // 0.174 is 0.17399999999999999 at precision 17
+    const auto text = ops::render_metrics(report);
+    CHECK(text.find("krxbatch_last_run_duration_seconds{job=\"daily_update\"} 0.174\n") !=
+          std::string::npos);
+    CHECK(text.find("krxbatch_days") == std::string::npos); // promtool: `_days` is a unit
   }
 
   TEST_CASE("the JSON line holds the run and the job's figures on one line") {

@@ -295,6 +295,7 @@ TEST_SUITE("store.prices") {
       raw.exec("DROP VIEW daily_prices_adjusted");
       raw.exec("DROP TABLE price_adjustments"); // migration 5's
       raw.exec("DROP TABLE analysis_sessions"); // and migration 6's
+      raw.exec("DROP TABLE export_jobs");       // and migration 8's
       raw.exec("DROP INDEX analysis_results_stale");
       raw.exec("ALTER TABLE analysis_results DROP COLUMN stale");
       raw.exec("DROP TABLE watchlist"); // and migration 7's

@@ -54,6 +54,15 @@ struct Settings {
   std::string smtp_password;        // a secret: never logged
   std::string mail_from;            // local@domain
   std::vector<std::string> mail_to; // at least one when set
+  // `krxbatch serve` (docs/API.md). Tokens: empty means not set (POST is then refused; reads
+  // are open). Never logged.
+  std::string serve_token;      // bearer token every POST needs
+  std::string serve_read_token; // bearer token every read needs too (serve_token also works)
+  // Where export jobs write (exports/ next to the database by default), one directory per job.
+  std::filesystem::path serve_export_dir;
+  std::int64_t serve_export_days = 7;  // finished export jobs older than this are deleted
+  std::int64_t serve_rate_limit = 600; // requests per minute per client address
+  std::string serve_cors_origin;       // Access-Control-Allow-Origin; empty: no CORS
 
   // Where the settings came from, for messages: the config file, or empty when none.
   std::filesystem::path config_file;

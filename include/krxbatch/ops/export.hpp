@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -65,6 +66,9 @@ struct ExportOptions {
   bool adjusted = false;            // also daily_prices_adjusted.csv (the view)
   std::string database_label;       // for the manifest
   core::KstTime created_at;
+  // Called after each CSV file is complete with the files written and the files to write
+  // (the server's export jobs show it as their progress); may be empty.
+  std::function<void(std::size_t files_done, std::size_t files_total)> progress;
 };
 
 // Checks a --tickers list: 6 characters of [0-9A-Z] each; returns them sorted without
@@ -78,5 +82,12 @@ std::vector<std::string> parse_tickers(std::string_view comma_separated);
 // unchanged).
 ExportManifest export_range(store::Database& db, const ExportOptions& options,
                             const util::PathPolicy& policy);
+
+// Deletes the previous export `dir` (a directory holding a krxbatch manifest.json and nothing
+// it does not list): each file once `policy` allows `writer` to delete it, then the directory.
+// Does nothing when `dir` does not exist. Throws core::Error (exit 2) when `dir` is not an
+// export (nothing is deleted), exit 1 when a file cannot be deleted.
+void remove_export(const std::filesystem::path& dir, const util::PathPolicy& policy,
+                   std::string_view writer);
 
 } // namespace krxbatch::ops

@@ -58,6 +58,11 @@ std::string prices_json(const PricesReport& report);
 // A readable table, with the events under it.
 std::string prices_table(const PricesReport& report);
 
+// {"indices": [{"market", "index_class", "index_name", "closes": [{"date", "close"}]}]}: the
+// closes of each market's composite (market::composite_of) with trade_date in [from, to],
+// oldest first, pretty-printed. Read-only.
+std::string composites_json(store::Database& db, const core::Date& from, const core::Date& to);
+
 // The number in the shortest fixed form that reads back as the same double ("3040",
 // "2994.1342...").
 std::string shortest_decimal(double value);

@@ -140,6 +140,18 @@ std::string status_json(const StatusReport& report);
 // daily_update (cron/krxbatch.crontab and the systemd timers: Monday to Friday, KRX holidays
 // included). Precondition: kst_days >= 1.
 core::Date backfill_end_day(const core::Date& today, int kst_days);
+// One run of the run history.
+struct RunHistoryEntry {
+  std::string job;
+  LastRun run;
+};
+// The runs (job_runs) of `job` (of every job when nullopt), newest first, at most `limit`.
+// Reads only.
+std::vector<RunHistoryEntry> run_history(store::Database& db, const std::optional<std::string>& job,
+                                         int limit);
+// {"runs": [{"job", then the fields of status' last_run (docs/STATUS.md)}]}, pretty-printed.
+std::string runs_json(const std::vector<RunHistoryEntry>& runs);
+
 // The report as a readable table.
 std::string status_table(const StatusReport& report);
 

@@ -29,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace krxbatch::store {
@@ -161,6 +162,10 @@ public:
   // Where `score` places among the scores of `session`: 1 + the number of higher scores, and
   // the number of scored rows.
   std::pair<std::int64_t, std::int64_t> rank(const core::Date& session, double score) const;
+  // The scores of `ticker` with as_of_date in [from, to] (rows without a score left out),
+  // oldest first.
+  std::vector<std::pair<core::Date, double>>
+  score_history(const std::string& ticker, const core::Date& from, const core::Date& to) const;
   // Every row of `session`, by ticker.
   std::vector<AnalysisRow> rows(const core::Date& session) const;
 

@@ -70,6 +70,10 @@ public:
 
   const std::string& path() const;
   int schema_version() const;
+  // PRAGMA data_version: a number that changes when another connection (of this process or
+  // another) commits to the database, so a reader can tell whether what it read before may be
+  // out of date. Only comparable with this connection's own earlier answers.
+  std::int64_t data_version() const;
   static int latest_schema_version();
 
   // A write transaction (BEGIN IMMEDIATE, so the write lock is taken up front and two writers

@@ -13,10 +13,13 @@
 #include "krxbatch/store/database.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <span>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace krxbatch::store {
@@ -45,6 +48,12 @@ struct StoredPrice {
   std::int64_t market_cap = 0;
   std::int64_t listed_shares = 0;
   std::optional<std::int64_t> change;
+};
+
+// An issue's name and market on one session.
+struct IssueName {
+  std::string name;
+  std::optional<market::Market> market;
 };
 
 // Where replace_day writes a session's price rows. `staging` is daily_prices_staging, one packed
@@ -95,6 +104,13 @@ public:
   // The rows of `ticker` in daily_prices with trade_date in [from, to], oldest first.
   std::vector<StoredPrice> history(const std::string& ticker, const core::Date& from,
                                    const core::Date& to) const;
+  // The closes of one index (index_prices) with trade_date in [from, to], oldest first.
+  std::vector<std::pair<core::Date, double>> index_closes(std::string_view index_class,
+                                                          std::string_view index_name,
+                                                          const core::Date& from,
+                                                          const core::Date& to) const;
+  // The name and market of every issue with a daily_prices row on `day`, by ticker.
+  std::map<std::string, IssueName> names_on(const core::Date& day) const;
 
 private:
   struct Statements;
