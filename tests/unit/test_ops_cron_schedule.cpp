@@ -23,7 +23,10 @@ std::vector<ops::CronLine> shipped() {
 TEST_SUITE("ops.cron_schedule") {
   TEST_CASE("the shipped crontab: daily_update at 08:30 and 19:00 on weekdays") {
     const auto lines = shipped();
-    CHECK(lines.size() == 10);
+    CHECK(lines.size() == 12);
+    // The morning report follows the 08:30 update, and again after the evening one.
+    CHECK(ops::next_run(lines, "report", test::kst(2026, 11, 20, 19, 30)) ==
+          test::kst(2026, 11, 23, 9, 0));
     // Friday 2026-11-20 19:30 -> Monday 08:30.
     CHECK(ops::next_run(lines, "daily_update", test::kst(2026, 11, 20, 19, 30)) ==
           test::kst(2026, 11, 23, 8, 30));
