@@ -533,7 +533,8 @@ class Bench:
         a = self.args
         t0, latest = "2024-06-03T08:30:00+09:00", "2024-05-31"
         first = self.prev(latest, a.sessions - 1)
-        scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t0}
+        scale = {"kospi": a.kospi, "kosdaq": a.kosdaq, "start": first, "fake_now": t0,
+                 "latency_ms": a.archive_latency_ms}
         archive = self.work / "archive"
         pairs = []
         for rep in range(a.reps):
@@ -561,7 +562,7 @@ class Bench:
             pairs.append(pair)
         self.results["archive"] = pairs
         print(f"== archive on / off: manual_setup of {a.sessions} sessions, {a.reps} pairs "
-              f"(alternating order)")
+              f"(alternating order), the fake answering after {a.archive_latency_ms} ms")
         print(f"   {'pair':<6}{'wall on':>9}{'wall off':>10}{'ratio':>8}{'CPU on':>9}{'CPU off':>9}"
               f"{'ratio':>8}{'RSS on':>9}{'RSS off':>9}")
         for i, p in enumerate(pairs):
@@ -668,6 +669,9 @@ def main():
     p.add_argument("--latency", action="store_true",
                    help="instead: the backfill against a fake with latency, per connection count")
     p.add_argument("--latency-ms", type=int, nargs="+", default=[50, 150])
+    p.add_argument("--archive-latency-ms", type=int, default=0,
+                   help="with --archive: the fake waits this long before every answer (about 22 "
+                        "ms is what the real KRX answers in; 0: loopback)")
     p.add_argument("--connections", type=int, nargs="+", default=[1, 2, 4, 8])
     p.add_argument("--python-workers", type=int, default=4)
     p.add_argument("--scale-run", action="store_true",
