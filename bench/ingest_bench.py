@@ -114,6 +114,13 @@ def binaries(build, builder):
     return exes
 
 
+def check_exit(m, log, what):
+    """Stops the benchmark when the measured process `what` failed, with the end of its log."""
+    if m["exit"] != 0:
+        sys.stderr.write(log.read_text(errors="replace")[-2000:])
+        raise SystemExit(f"{what} exited {m['exit']} ({log})")
+
+
 def job_env(base):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KRX", "KRXBATCH"))}
     env.update({"KRX_API_BASE_URL": base, "KRX_AUTH_KEY": KEY,
@@ -219,9 +226,7 @@ class Bench:
             log = self.work / f"{log_name}-{impl}-{rep}.log"
             m = measure(cmd, env=job_env(fake.base), stderr_path=log)
             fake.stop()
-            if m["exit"] != 0:
-                sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                raise SystemExit(f"{impl} {' '.join(job_args)} exited {m['exit']} (log {log})")
+            check_exit(m, log, f"{impl} {' '.join(job_args)}")
             m["summary"] = last_summary(log)
             runs.append(m)
         return runs
@@ -329,9 +334,7 @@ class Bench:
                     m = measure([str(self.krxbatch), "--db", str(db), "--now", t0, "manual_setup",
                                  "--yes", "--days", str(a.sessions), *full], env=env, stderr_path=log)
                     fake.stop()
-                    if m["exit"] != 0:
-                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                        raise SystemExit(f"manual_setup exited {m['exit']} ({log})")
+                    check_exit(m, log, "manual_setup")
                     runs.append(m)
                     fake = self.fake(scale)
                     config = self.url_config(fake.base, days)
@@ -361,9 +364,7 @@ class Bench:
                                  str(a.sessions), "--workers", str(a.python_workers), *full],
                                 env=job_env(fake.base), stderr_path=log)
                     fake.stop()
-                    if m["exit"] != 0:
-                        sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                        raise SystemExit(f"python exited {m['exit']} ({log})")
+                    check_exit(m, log, "python")
                     py.append(m)
                 p = stats(py, "wall")
                 print(f"   python, {a.python_workers} workers: {p[1]:.2f}s wall, "
@@ -397,9 +398,7 @@ class Bench:
                 log = self.work / f"scale-{n}-{args[0]}.log"
                 m = measure([str(self.krxbatch), "--db", str(db), "--now", now, *args], env=env,
                             stderr_path=log)
-                if m["exit"] != 0:
-                    sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                    raise SystemExit(f"{' '.join(args)} exited {m['exit']} ({log})")
+                check_exit(m, log, " ".join(args))
                 return m
 
             rec = {"sessions": n, "jobs": {}}
@@ -464,9 +463,7 @@ class Bench:
             log = self.work / f"long-{day}.log"
             m = measure([str(self.krxbatch), "--db", str(limited), "--now", now, *job], env=env,
                         stderr_path=log)
-            if m["exit"] != 0:
-                sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                raise SystemExit(f"{job[0]} on {day} exited {m['exit']} ({log})")
+            check_exit(m, log, f"{job[0]} on {day}")
             st = json.loads(subprocess.run(
                 [str(self.krxbatch), "--db", str(limited), "--now", now, "--json", "status"],
                 env=env, capture_output=True, text=True, check=True).stdout)
@@ -551,9 +548,7 @@ class Bench:
                              "--yes", "--days", str(a.sessions), "--min-market-cap", "0"],
                             env=env, stderr_path=log)
                 fake.stop()
-                if m["exit"] != 0:
-                    sys.stderr.write(log.read_text(errors="replace")[-2000:])
-                    raise SystemExit(f"manual_setup (archive {mode}) exited {m['exit']} ({log})")
+                check_exit(m, log, f"manual_setup (archive {mode})")
                 if mode == "on":
                     files = [f for f in archive.rglob("*.json.gz")]
                     m["archive_files"] = len(files)
