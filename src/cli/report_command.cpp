@@ -105,6 +105,11 @@ int run_report(Context& ctx, const Args& args) {
                            : ops::report_text(report);
     };
     const auto& policy = ctx.path_policy();
+    // --out is checked before anything is written, so that a refused path leaves no report
+    // behind either (the error says nothing was changed).
+    if (vm->count("out") != 0U) {
+      ops::check_report_file((*vm)["out"].as<std::string>(), policy, "report daily --out");
+    }
     std::vector<std::string> formats = {format};
     for (const std::string f : {"text", "html"}) {
       if (send && f != format) {

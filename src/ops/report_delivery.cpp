@@ -13,11 +13,24 @@ std::filesystem::path reports_dir(const std::filesystem::path& db_path) {
   return db_path.parent_path() / "reports";
 }
 
+namespace {
+
+std::filesystem::path folder_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
+} // namespace
+
+void check_report_file(const std::filesystem::path& path, const util::PathPolicy& policy,
+                       std::string_view what) {
+  policy.check_directory(folder_of(path), what, k_report_writer);
+  policy.check_file(path, what, k_report_writer);
+}
+
 void save_report_file(const std::filesystem::path& path, std::string_view content,
                       const util::PathPolicy& policy, std::string_view what) {
-  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  policy.check_directory(dir, what, k_report_writer);
-  policy.check_file(path, what, k_report_writer);
+  check_report_file(path, policy, what);
+  const auto dir = folder_of(path);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   util::remove_leftovers(dir, k_report_writer);

@@ -206,6 +206,38 @@ TEST_SUITE("cli.paths") {
     }
   }
 
+  TEST_CASE("report daily --out aimed at the database, a companion or the backup directory is "
+            "refused before any report is written, and a planted link is not followed") {
+    Workspace ws;
+    REQUIRE(ws.cli({"backup"}).exit_code == 0);
+    const auto victim = ws.dir() / "passwd";
+    std::ofstream(victim) << "root:x:0:0:root:/root:/bin/bash\n";
+    const auto link = ws.dir() / "report.txt";
+    fs::create_symlink(victim, link);
+    const auto before = ws.files();
+    const auto db = ws.db().string();
+    const auto backups = ws.data() / "backups";
+    // The target, the path the refusal names, and what it says of it.
+    const std::vector<std::tuple<fs::path, fs::path, std::string>> targets = {
+        {ws.db(), ws.db(), "is the database"},
+        {ws.data() / "krxbatch.db-wal", ws.data() / "krxbatch.db-wal",
+         "is a companion file of the database " + db},
+        {backups / "r.txt", backups, "is the backup directory " + backups.string()}};
+    for (const auto& [target, named, hit] : targets) {
+      CAPTURE(target);
+      const auto r = ws.cli({"report", "daily", "--date", "2024-06-28", "--out", target.string()});
+      check_refused(r, named.string(), hit);
+      CHECK(ws.files() == before); // not even reports/ next to the database
+    }
+    // A link at --out is replaced by the report (a rename), never written through.
+    const auto r = ws.cli({"report", "daily", "--date", "2024-06-28", "--out", link.string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(fs::is_symlink(link));
+    CHECK(contains(slurp(link), "2024-06-28"));
+    CHECK(slurp(victim) == "root:x:0:0:root:/root:/bin/bash\n");
+  }
+
   TEST_CASE("--force replaces a previous export, never a directory holding anything else") {
     Workspace ws;
     const auto out = ws.dir() / "exports" / "june";

@@ -27,6 +27,11 @@ inline constexpr std::string_view k_report_writer = "report";
 // `reports` next to the database.
 std::filesystem::path reports_dir(const std::filesystem::path& db_path);
 
+// Throws core::Error (exit 2) when `policy` refuses `path` or its directory for the report's
+// writer; `what` names where the path came from. Writes nothing.
+void check_report_file(const std::filesystem::path& path, const util::PathPolicy& policy,
+                       std::string_view what);
+
 // Writes `content` to `path` atomically, after `policy` allowed it (`what` names where the
 // path came from); creates the directory when absent. Throws core::Error.
 void save_report_file(const std::filesystem::path& path, std::string_view content,
