@@ -14,10 +14,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <unistd.h>
 
@@ -138,12 +138,22 @@ private:
   int m_port = 0;
 };
 
+// Six-digit tickers that start the text or follow "| " or ": ", followed by a space. A scan
+// rather than std::regex: libstdc++'s regex trips GCC 12's -Wmaybe-uninitialized in the
+// sanitizer build, which CI compiles with warnings as errors.
 std::set<std::string> tickers_in(const std::string& text) {
   std::set<std::string> out;
-  const std::regex ticker(R"((?:^|\| |: )(\d{6}) )");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), ticker);
-       it != std::sregex_iterator(); ++it) {
-    out.insert((*it)[1]);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (std::size_t i = 0; i + 7 <= text.size(); ++i) {
+    const bool starts =
+        i == 0 || (i >= 2 && text[i - 1] == ' ' && (text[i - 2] == '|' || text[i - 2] == ':'));
+    if (!starts || text[i + 6] != ' ') {
+      continue;
+    }
+    if (std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i),
+                    text.begin() + static_cast<std::ptrdiff_t>(i + 6), digit)) {
+      out.insert(text.substr(i, 6));
+    }
   }
   return out;
 }
