@@ -86,6 +86,10 @@ int run_serve(Context& ctx, const Args& args) {
   util::LogFile log_file(
       settings.log_dir / "serve.log", static_cast<std::size_t>(settings.log_max_bytes),
       static_cast<std::size_t>(settings.log_files - 1), policy, settings.origin("log_dir"));
+  // Export jobs write and delete under serve_export_dir: a directory the policy refuses (the
+  // database, a companion, the backup directory...) is refused now, before anything listens,
+  // not job by job later.
+  policy.check_directory(settings.serve_export_dir, settings.origin("serve_export_dir"), "serve");
   if (!serve::is_loopback(listen.host) && settings.serve_read_token.empty()) {
     spdlog::warn("serve: listening on {} without serve_read_token: anyone who can reach it "
                  "reads the API; put it behind a reverse proxy or set serve_read_token",

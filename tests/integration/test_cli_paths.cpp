@@ -72,10 +72,12 @@ public:
       const std::vector<std::pair<std::string, std::optional<std::string>>>& env = {}) const {
     return test::run(argv(args), options(env));
   }
-  test::Child
-  spawn(const std::vector<std::string>& args,
-        const std::vector<std::pair<std::string, std::optional<std::string>>>& env = {}) const {
-    return test::Child::spawn(argv(args), options(env));
+  test::Child spawn(const std::vector<std::string>& args,
+                    const std::vector<std::pair<std::string, std::optional<std::string>>>& env = {},
+                    bool stdout_pipe = false) const {
+    auto o = options(env);
+    o.stdout_pipe = stdout_pipe;
+    return test::Child::spawn(argv(args), o);
   }
 
   // Every file under the workspace with its content, except the log files the data-care
@@ -236,6 +238,31 @@ TEST_SUITE("cli.paths") {
     CHECK_FALSE(fs::is_symlink(link));
     CHECK(contains(slurp(link), "2024-06-28"));
     CHECK(slurp(victim) == "root:x:0:0:root:/root:/bin/bash\n");
+  }
+
+  TEST_CASE("serve with serve_export_dir aimed at the database, a companion or the backup "
+            "directory is refused before it listens") {
+    Workspace ws;
+    REQUIRE(ws.cli({"backup"}).exit_code == 0);
+    const auto before = ws.files();
+    const auto backups = ws.data() / "backups";
+    const std::vector<std::pair<fs::path, std::string>> targets = {
+        {ws.db(), "is the database"},
+        {ws.data() / "krxbatch.db-wal", "is a companion file"},
+        {backups, "is the backup directory"},
+        {backups / "exports", "is inside the backup directory"}};
+    for (const auto& [path, hit] : targets) {
+      CAPTURE(path);
+      auto child = ws.spawn({"serve", "--listen", "127.0.0.1:0", "--nice", "0"},
+                            {{"KRXBATCH_SERVE_EXPORT_DIR", path.string()}}, true);
+      // A refused serve exits without a line; one that listens prints its address first.
+      const auto line = child.read_line();
+      CHECK_FALSE(line);
+      child.kill(SIGTERM);
+      const auto r = child.wait();
+      check_refused(r, "KRXBATCH_SERVE_EXPORT_DIR: " + path.string(), hit);
+      CHECK(ws.files() == before);
+    }
   }
 
   TEST_CASE("--force replaces a previous export, never a directory holding anything else") {
