@@ -130,8 +130,8 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       loop.warnings += outcome.warnings;
       spdlog::debug("{}: {} stored {} rows ({} warnings)", job, core::to_iso(day), outcome.rows,
                     outcome.warnings);
-      // Keeps the staging table and the merge's memory bounded; each merge still writes each
-      // ticker's page once.
+      // Keeps the staging table (and the merge's scratch file) bounded; each merge still writes
+      // each ticker's page once.
       if (ingestor.merge_due()) {
         ingestor.merge_staged();
       }

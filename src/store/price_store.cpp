@@ -1,12 +1,14 @@
 #include "krxbatch/store/price_store.hpp"
 
+#include "krxbatch/util/scratch_file.hpp"
+
 #include "sqlite_access.hpp"
 #include "staged_rows.hpp"
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <map>
-#include <queue>
 
 namespace krxbatch::store {
 
@@ -341,13 +343,40 @@ std::set<core::Date> PriceStore::complete_sessions(const core::Date& from, const
 
 namespace {
 
-// One staged session of one market, as read back for a merge.
+// One staged session of one market, as copied into the merge's scratch file.
 struct StagedRun {
   std::string iso;
   const std::string* market;
-  std::string packed;
+  std::uint64_t offset; // of the packed value in the scratch file
+  std::uint64_t length;
   std::int64_t row_count; // as recorded beside the value
 };
+
+// What the merge's read windows may hold together: with ten years of sessions staged (~8,000
+// values) each window is 2 KiB, with 300 (600 values) about 27 KiB.
+constexpr std::size_t k_merge_window_budget = 16U * 1024U * 1024U;
+constexpr std::size_t k_merge_window_min = 2U * 1024U;
+constexpr std::size_t k_merge_window_max = 256U * 1024U;
+
+// Where the merge's scratch file goes: beside the database (its file system has room for the
+// database's own growth); a temporary directory for an in-memory database (tests).
+std::filesystem::path scratch_dir(const std::string& db_path) {
+  if (db_path.empty() || db_path == ":memory:" || db_path.starts_with("file:")) {
+    return std::filesystem::temp_directory_path();
+  }
+  const auto parent = std::filesystem::path(db_path).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+// A ticker as a number ordered as the tickers are: its bytes big-endian, zero-padded. The
+// schema holds tickers of six characters, so two keys are equal only for one ticker.
+std::uint64_t ticker_key(std::string_view ticker) {
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    key = (key << 8U) | (i < ticker.size() ? static_cast<unsigned char>(ticker[i]) : 0U);
+  }
+  return key;
+}
 
 } // namespace
 
@@ -358,30 +387,38 @@ std::int64_t PriceStore::merge_staged() {
     }
     auto& db = m_db.impl().db;
     // The merge reads and writes each page once: the ingestion's large page cache would only
-    // add to the peak memory, which the staged sessions held in memory already raise.
+    // add to the peak memory.
     const Database::SettingsScope small_cache(m_db, {.cache_limit_kib = k_merge_cache_kib});
 
+    // The staged values go to an unnamed scratch file, one after the other, and are read back
+    // a window at a time: however many sessions are staged, the merge holds ~16 MiB of them,
+    // so nothing needs to merge before a run ends (every merge after the first inserts into
+    // the middle of each ticker's rows: docs/PERFORMANCE.md, "The scale run").
+    util::ScratchFile scratch(scratch_dir(m_db.path()));
     std::vector<StagedRun> runs;
     {
       SQLite::Statement st(db,
-                           "SELECT trade_date, market, rows, row_count FROM daily_prices_staging");
+                           "SELECT trade_date, market, rows, row_count FROM daily_prices_staging "
+                           "ORDER BY trade_date, market");
       while (st.executeStep()) {
         const auto m = market::parse_market(st.getColumn(1).getString());
         if (!m) {
           throw staged::damaged("unknown market " + st.getColumn(1).getString());
         }
         const auto blob = st.getColumn(2);
-        runs.push_back({st.getColumn(0).getString(), &market_name(*m),
-                        std::string(static_cast<const char*>(blob.getBlob()),
-                                    static_cast<std::size_t>(blob.getBytes())),
+        const auto bytes = static_cast<std::size_t>(blob.getBytes());
+        const auto offset = scratch.append({static_cast<const char*>(blob.getBlob()), bytes});
+        runs.push_back({st.getColumn(0).getString(), &market_name(*m), offset, bytes,
                         st.getColumn(3).getInt64()});
       }
     }
+    const auto window = std::clamp(k_merge_window_budget / std::max<std::size_t>(runs.size(), 1),
+                                   k_merge_window_min, k_merge_window_max);
     // Each run is in ticker order: merging them by (ticker, trade_date) yields daily_prices'
     // key order, so each ticker's newest leaf page is written once for the whole batch,
     // however many sessions it holds.
     struct Cursor {
-      staged::Reader reader;
+      staged::StreamReader reader;
       staged::Row row;
       const StagedRun* run;
     };
@@ -389,7 +426,7 @@ std::int64_t PriceStore::merge_staged() {
     cursors.reserve(runs.size());
     std::int64_t staged_rows = 0;
     for (const auto& r : runs) {
-      cursors.push_back({staged::Reader(r.packed), {}, &r});
+      cursors.push_back({staged::StreamReader(scratch, r.offset, r.length, window), {}, &r});
       const auto n = static_cast<std::int64_t>(cursors.back().reader.size());
       if (n != r.row_count) {
         throw staged::damaged("the " + *r.market + " session of " + r.iso + " holds " +
@@ -407,42 +444,57 @@ std::int64_t PriceStore::merge_staged() {
                                         std::to_string(staged_rows * 2 + 1) + ")")
                               .getInt64();
     const bool rebuild = staged_rows * 2 >= existing;
-    // The staged values are in memory now: emptying the staging table first gives its pages
-    // back to the freelist, and the inserts below take them instead of growing the file (a
-    // backfill's file would otherwise keep ~57 MB of free pages, and the checkpoint would copy
-    // those dead pages too). The transaction keeps them if the merge fails.
+    // The staged values are in the scratch file now: emptying the staging table first gives its
+    // pages back to the freelist, and the inserts below take them instead of growing the file
+    // (a backfill's file would otherwise keep ~57 MB of free pages per 300 sessions, and the
+    // checkpoint would copy those dead pages too). The transaction keeps them if the merge
+    // fails.
     db.exec("DELETE FROM daily_prices_staging");
     if (rebuild) {
       db.exec("DROP INDEX daily_prices_by_date");
     }
-    const auto later = [&](std::size_t a, std::size_t b) {
-      const auto& x = cursors[a];
-      const auto& y = cursors[b];
-      if (x.row.ticker != y.row.ticker) {
-        return x.row.ticker > y.row.ticker;
-      }
-      return x.run->iso > y.run->iso;
+    // Ticker by ticker: the smallest current ticker of all the runs, then its row from each
+    // run that holds it, in the runs' date order. Two passes over a compact array of ticker
+    // keys per ticker instead of a heap of thousands of runs per row (the heap took 6 % of a
+    // 2,450-session backfill). A ticker is in at most one market on a session, so the rows
+    // come out in (ticker, trade_date) order.
+    const auto n = cursors.size();
+    std::vector<std::uint64_t> keys(n);
+    std::vector<unsigned char> live(n);
+    const auto load = [&](std::size_t i) {
+      auto& c = cursors[i];
+      live[i] = c.reader.next(c.row) ? 1 : 0;
+      keys[i] = live[i] != 0 ? ticker_key(c.row.ticker) : 0;
     };
-    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> next(later);
-    for (std::size_t i = 0; i < cursors.size(); ++i) {
-      if (cursors[i].reader.next(cursors[i].row)) {
-        next.push(i);
-      }
+    for (std::size_t i = 0; i < n; ++i) {
+      load(i);
     }
     BatchInserter out(m_st->insert_prices, m_st->insert_price);
-    while (!next.empty()) {
-      const auto i = next.top();
-      next.pop();
-      auto& c = cursors[i];
-      std::swap(out.slot(), c.row);
-      out.push(c.run->iso, *c.run->market);
-      if (c.reader.next(c.row)) {
-        next.push(i);
+    std::string ticker;
+    for (;;) {
+      std::size_t first = n;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (live[i] != 0 && (first == n || keys[i] < keys[first])) {
+          first = i;
+        }
+      }
+      if (first == n) {
+        break;
+      }
+      ticker = cursors[first].row.ticker;
+      const auto key = keys[first];
+      for (std::size_t i = first; i < n; ++i) {
+        auto& c = cursors[i];
+        if (live[i] != 0 && keys[i] == key && c.row.ticker == ticker) {
+          std::swap(out.slot(), c.row);
+          out.push(c.run->iso, *c.run->market);
+          load(i);
+        }
       }
     }
     out.finish();
-    // The staged sessions (~57 MB for a full-market backfill) are not needed past this point:
-    // letting them go before the index is built keeps them out of the peak.
+    // The read windows are not needed past this point: letting them go before the index is
+    // built keeps them out of the peak.
     cursors = {};
     runs = {};
     if (rebuild) {

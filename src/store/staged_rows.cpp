@@ -2,7 +2,9 @@
 
 #include "krxbatch/core/error.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace krxbatch::store::staged {
 
@@ -161,18 +163,73 @@ std::string encode(std::span<const market::PriceRow* const> rows) {
   return out;
 }
 
-Reader::Reader(std::string_view blob) : m_rest(blob) {
-  if (m_rest.empty() || static_cast<unsigned char>(m_rest.front()) != k_version) {
+namespace {
+
+// The header of a packed value: the version byte and the row count, checked against the
+// `bytes` the value holds in all. Returns the count.
+std::size_t decode_header(std::string_view& in, std::uint64_t bytes) {
+  if (in.empty() || static_cast<unsigned char>(in.front()) != k_version) {
     throw damaged("unknown format version");
   }
-  m_rest.remove_prefix(1);
-  const auto count = get_varint(m_rest);
+  in.remove_prefix(1);
+  const auto count = get_varint(in);
   // A row takes at least k_min_row_bytes: a count the value cannot hold is damage, not a
   // reason to trust it (callers add counts up).
-  if (count > m_rest.size() / k_min_row_bytes) {
+  if (count > bytes / k_min_row_bytes) {
     throw damaged("it counts more rows than it can hold");
   }
-  m_size = static_cast<std::size_t>(count);
+  return static_cast<std::size_t>(count);
+}
+
+// Decodes one row from the front of `in`. A row cut short throws (decoding a prefix of the
+// bytes never yields a different row): the stream reader's cue to read more.
+void decode_row(std::string_view& in, Row& out) {
+  get_text(in, out.ticker);
+  get_text(in, out.name);
+  if (in.empty()) {
+    throw damaged("a row ends early");
+  }
+  const unsigned present = static_cast<unsigned char>(in.front());
+  in.remove_prefix(1);
+  out.close = get_int(in);
+  out.volume = get_int(in);
+  out.value = get_int(in);
+  out.market_cap = get_int(in);
+  out.listed_shares = get_int(in);
+  const auto optional_int = [&](unsigned bit) {
+    return (present & bit) != 0 ? std::optional(get_int(in)) : std::nullopt;
+  };
+  out.open = optional_int(k_open);
+  out.high = optional_int(k_high);
+  out.low = optional_int(k_low);
+  out.change = optional_int(k_change);
+  if ((present & k_change_rate) != 0) {
+    if (in.size() < 8) {
+      throw damaged("a row ends early");
+    }
+    std::uint64_t bits = 0;
+    for (unsigned i = 0; i < 8; ++i) {
+      bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8U * i);
+    }
+    in.remove_prefix(8);
+    out.change_rate = std::bit_cast<double>(bits);
+  } else {
+    out.change_rate.reset();
+  }
+  if ((present & k_section) != 0) {
+    if (!out.section) {
+      out.section.emplace();
+    }
+    get_text(in, *out.section);
+  } else {
+    out.section.reset();
+  }
+}
+
+} // namespace
+
+Reader::Reader(std::string_view blob) : m_rest(blob) {
+  m_size = decode_header(m_rest, m_rest.size());
 }
 
 bool Reader::next(Row& out) {
@@ -182,48 +239,60 @@ bool Reader::next(Row& out) {
     }
     return false;
   }
-  get_text(m_rest, out.ticker);
-  get_text(m_rest, out.name);
-  if (m_rest.empty()) {
-    throw damaged("a row ends early");
-  }
-  const unsigned present = static_cast<unsigned char>(m_rest.front());
-  m_rest.remove_prefix(1);
-  out.close = get_int(m_rest);
-  out.volume = get_int(m_rest);
-  out.value = get_int(m_rest);
-  out.market_cap = get_int(m_rest);
-  out.listed_shares = get_int(m_rest);
-  const auto optional_int = [&](unsigned bit) {
-    return (present & bit) != 0 ? std::optional(get_int(m_rest)) : std::nullopt;
-  };
-  out.open = optional_int(k_open);
-  out.high = optional_int(k_high);
-  out.low = optional_int(k_low);
-  out.change = optional_int(k_change);
-  if ((present & k_change_rate) != 0) {
-    if (m_rest.size() < 8) {
-      throw damaged("a row ends early");
-    }
-    std::uint64_t bits = 0;
-    for (unsigned i = 0; i < 8; ++i) {
-      bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(m_rest[i])) << (8U * i);
-    }
-    m_rest.remove_prefix(8);
-    out.change_rate = std::bit_cast<double>(bits);
-  } else {
-    out.change_rate.reset();
-  }
-  if ((present & k_section) != 0) {
-    if (!out.section) {
-      out.section.emplace();
-    }
-    get_text(m_rest, *out.section);
-  } else {
-    out.section.reset();
-  }
+  decode_row(m_rest, out);
   ++m_read;
   return true;
+}
+
+StreamReader::StreamReader(const util::ScratchFile& file, std::uint64_t offset,
+                           std::uint64_t length, std::size_t window)
+    : m_file(&file), m_next(offset), m_left(length),
+      m_buffer(std::max<std::size_t>(window, 64), '\0') {
+  fill();
+  m_size = decode_header(m_rest, length);
+}
+
+void StreamReader::fill() {
+  const auto keep = m_rest.size();
+  if (keep != 0 && m_rest.data() != m_buffer.data()) {
+    std::memmove(m_buffer.data(), m_rest.data(), keep);
+  }
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(m_left, m_buffer.size() - keep));
+  m_file->read(m_next, {m_buffer.data() + keep, n});
+  m_next += n;
+  m_left -= n;
+  m_rest = std::string_view(m_buffer.data(), keep + n);
+}
+
+bool StreamReader::next(Row& out) {
+  if (m_read == m_size) {
+    if (!m_rest.empty() || m_left != 0) {
+      throw damaged("bytes after the last row");
+    }
+    return false;
+  }
+  if (m_left != 0 && m_rest.size() < m_buffer.size() / 2) {
+    fill();
+  }
+  for (;;) {
+    auto rest = m_rest;
+    try {
+      decode_row(rest, out);
+      m_rest = rest;
+      ++m_read;
+      return true;
+    } catch (const core::Error&) {
+      if (m_left == 0) {
+        throw; // every byte of the value is in the window: the damage is real
+      }
+      // A row longer than half the window: widen it and read on.
+      const auto at = static_cast<std::size_t>(m_rest.data() - m_buffer.data());
+      const auto size = m_rest.size();
+      m_buffer.resize(m_buffer.size() * 2);
+      m_rest = std::string_view(m_buffer.data() + at, size);
+      fill();
+    }
+  }
 }
 
 } // namespace krxbatch::store::staged

@@ -16,6 +16,7 @@
 
 #include "krxbatch/core/error.hpp"
 #include "krxbatch/market/types.hpp"
+#include "krxbatch/util/scratch_file.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -73,6 +74,31 @@ public:
 
 private:
   std::string_view m_rest;
+  std::size_t m_size = 0;
+  std::size_t m_read = 0;
+};
+
+// Reads the rows of one packed value that lies at [offset, offset + length) of `file`, about
+// `window` bytes at a time (a row longer than half the window widens it), so that a merge of
+// thousands of staged sessions holds a window of each instead of all of them. The same
+// checks as Reader. `file` must outlive the reader.
+class StreamReader {
+public:
+  // Throws core::Error when the value is not a version-1 packed session.
+  StreamReader(const util::ScratchFile& file, std::uint64_t offset, std::uint64_t length,
+               std::size_t window);
+  std::size_t size() const { return m_size; }
+  bool next(Row& out);
+
+private:
+  // Moves the unread bytes to the front of the buffer and reads as many more as fit.
+  void fill();
+
+  const util::ScratchFile* m_file;
+  std::uint64_t m_next; // where the bytes not yet read from the file start
+  std::uint64_t m_left; // how many of the value's bytes are not yet read from the file
+  std::string m_buffer;
+  std::string_view m_rest; // the bytes of the buffer not yet decoded
   std::size_t m_size = 0;
   std::size_t m_read = 0;
 };

@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -220,6 +221,51 @@ TEST_SUITE("store.prices") {
                           "WHERE trade_date = '2024-06-28'")
               .getInt64() == 130);
     CHECK(db.impl().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
+  }
+
+  TEST_CASE("a merge of many sessions, staged in any order, with issues that come and go, move "
+            "market or hold letters, stores what direct writes store") {
+    // 60 sessions; issue i trades on a session unless (i + s) % 7 == 0; issue 5 moves from
+    // KOSDAQ to KOSPI on session 30; three tickers hold letters, as KRX's newer codes do.
+    const auto day = [](int s) { return Date(2024, 1, 1) + boost::gregorian::days(s); };
+    std::vector<std::vector<market::PriceRow>> sessions;
+    for (int s = 0; s < 60; ++s) {
+      std::vector<market::PriceRow> rows;
+      for (int i = 0; i < 40; ++i) {
+        if ((i + s) % 7 == 0) {
+          continue;
+        }
+        auto r = row(i, day(s));
+        if (i == 5) {
+          r.market = s < 30 ? market::Market::kosdaq : market::Market::kospi;
+        }
+        if (i >= 37) {
+          r.ticker = std::array<std::string, 3>{"0001A0", "00010Z",
+                                                "0A0001"}[static_cast<std::size_t>(i - 37)];
+        }
+        rows.push_back(r);
+      }
+      sessions.push_back(rows);
+    }
+    store::Database direct(":memory:");
+    store::Database staged(":memory:");
+    for (int s = 0; s < 60; ++s) {
+      write(direct, day(s), sessions[static_cast<std::size_t>(s)], store::PriceTable::daily_prices);
+      // Staged out of date order: odd sessions, then even ones backwards.
+      const int t = s < 30 ? 2 * s + 1 : 2 * (59 - s);
+      write(staged, day(t), sessions[static_cast<std::size_t>(t)], store::PriceTable::staging);
+    }
+    std::int64_t total = 0;
+    for (const auto& rows : sessions) {
+      total += static_cast<std::int64_t>(rows.size());
+    }
+    merge(staged, total);
+    const auto want = stored(direct, "daily_prices");
+    CHECK(want.size() == static_cast<std::size_t>(total));
+    CHECK(stored(staged, "daily_prices") == want);
+    CHECK(scalar(staged, "SELECT count(DISTINCT ticker) FROM daily_prices WHERE ticker GLOB "
+                         "'*[A-Z]*'") == 3);
+    CHECK(staged.impl().db.execAndGet("PRAGMA integrity_check").getString() == "ok");
   }
 
   TEST_CASE("a merge reuses the staging table's pages instead of growing the file") {

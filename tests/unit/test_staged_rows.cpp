@@ -1,14 +1,18 @@
 // The packed form of a staged session (src/store/staged_rows.hpp): every value daily_prices can
 // hold comes back exactly, and a damaged value is refused with an error, never misread.
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/util/scratch_file.hpp"
 
 #include "store/staged_rows.hpp"
 
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,9 +80,63 @@ std::vector<staged::Row> decode(const std::string& packed) {
   return out;
 }
 
+// The rows of the value at [offset, offset + length) of `file`, through the stream reader.
+std::vector<staged::Row> stream(const util::ScratchFile& file, std::uint64_t offset,
+                                std::uint64_t length, std::size_t window) {
+  staged::StreamReader reader(file, offset, length, window);
+  std::vector<staged::Row> out;
+  staged::Row row;
+  while (reader.next(row)) {
+    out.push_back(row);
+  }
+  return out;
+}
+
+bool same(const staged::Row& a, const staged::Row& b) {
+  const auto bits = [](const std::optional<double>& v) {
+    return v ? std::optional(std::bit_cast<std::uint64_t>(*v)) : std::nullopt;
+  };
+  return a.ticker == b.ticker && a.name == b.name && a.open == b.open && a.high == b.high &&
+         a.low == b.low && a.close == b.close && a.volume == b.volume && a.value == b.value &&
+         a.market_cap == b.market_cap && a.listed_shares == b.listed_shares &&
+         a.change == b.change && bits(a.change_rate) == bits(b.change_rate) &&
+         a.section == b.section;
+}
+
 } // namespace
 
 TEST_SUITE("store.staged_rows") {
+  TEST_CASE("read back from a scratch file a window at a time, a value gives the same rows as in "
+            "memory, whatever the window, and every truncation is refused") {
+    const auto rows = edge_rows();
+    const auto packed = staged::encode(pointers(rows));
+    const auto expected = decode(packed);
+    util::ScratchFile file(std::filesystem::temp_directory_path());
+    // Between other bytes, as the merge lays the staged values one after the other.
+    file.append("before");
+    const auto at = file.append(packed);
+    file.append(packed);
+    CHECK(file.size() == 6 + 2 * packed.size());
+    // 64 bytes is less than one row with its 300-byte name: the window widens.
+    for (const std::size_t window : {64U, 100U, 257U, 4096U, 1U << 20U}) {
+      CAPTURE(window);
+      const auto got = stream(file, at, packed.size(), window);
+      REQUIRE(got.size() == expected.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        CAPTURE(i);
+        CHECK(same(got[i], expected[i]));
+      }
+    }
+    for (std::size_t n = 0; n < packed.size(); ++n) {
+      CAPTURE(n);
+      CHECK_THROWS_AS(stream(file, at, n, 64), core::Error);
+    }
+    // One byte more: the next value's first.
+    CHECK_THROWS_AS(stream(file, at, packed.size() + 1, 64), core::Error);
+    // Past the end of the file.
+    CHECK_THROWS_AS(stream(file, file.size() - 10, 20, 64), core::Error);
+  }
+
   TEST_CASE("every value comes back exactly, with open/high/low of a row without trades NULL") {
     const auto rows = edge_rows();
     const auto packed = staged::encode(pointers(rows));

@@ -28,11 +28,15 @@ struct IngestSettings {
   std::vector<market::Market> markets{market::Market::kospi, market::Market::kosdaq};
   std::int64_t daily_call_limit = 10000; // KRX_DAILY_LIMIT
   int connections = 1;                   // krx_connections: how many requests run at once
-  // A run that stages its sessions merges them once it has staged this many sessions, or this
-  // many bytes of packed rows (a merge holds them in memory), whichever comes first
-  // (docs/PERFORMANCE.md, "The staging table"). Tests make them small.
-  int merge_every_sessions = 500;
-  std::int64_t merge_staged_bytes = 64LL * 1024 * 1024;
+  // A run that stages its sessions merges them when it ends, or earlier once it has staged
+  // this many sessions or this many bytes of packed rows, whichever comes first
+  // (docs/PERFORMANCE.md, "The staging table"). A merge reads the staged sessions back through
+  // a scratch file of their size, a window at a time, so the bounds are about disk, not
+  // memory: set so that the Open API's whole history (~4,100 sessions, ~190 KB each) merges
+  // once, because every merge after the first inserts into the middle of each ticker's rows.
+  // Tests make them small.
+  int merge_every_sessions = 5000;
+  std::int64_t merge_staged_bytes = 1024LL * 1024 * 1024;
 };
 
 // The outcome of one job run: what the process exits with, its one-line summary, and the facts

@@ -81,9 +81,11 @@ public:
                            const core::KstTime& now, PriceTable table = PriceTable::daily_prices);
 
   // Moves every staged price row into daily_prices and empties the staging table, inside the
-  // caller's transaction. Returns the number of rows moved. Holds the staged values in memory
-  // while it runs (~50 MB for 300 full-market sessions). Throws core::Error naming the staging
-  // table when a staged value is damaged (nothing is moved).
+  // caller's transaction. Returns the number of rows moved. Copies the staged values into an
+  // unnamed scratch file beside the database (util::ScratchFile; their size, ~190 KB a
+  // full-market session) and reads them back ~16 MiB at a time in all, however many are
+  // staged. Throws core::Error naming the staging table when a staged value is damaged, or the
+  // directory when the scratch file cannot be written (nothing is moved).
   std::int64_t merge_staged();
   // Bytes of packed rows this PriceStore has written to the staging table since it was made or
   // since its last merge_staged().
