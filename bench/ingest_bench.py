@@ -416,7 +416,8 @@ class Bench:
                                      str(self.work / f"export-{n}")]),
                     ("status", ["status"])]
             for name, args in jobs:
-                rec["jobs"][name] = run(args)
+                if a.scale_run_jobs is None or name in a.scale_run_jobs:
+                    rec["jobs"][name] = run(args)
             fake.stop()
             b = rec["backfill"]
             line = (f"{n:>9}{rec['rows']:>12,}{b['wall']:>9.1f}s{b['wall'] / rec['rows'] * 1e6:>8.2f}"
@@ -672,6 +673,9 @@ def main():
     p.add_argument("--scale-run", action="store_true",
                    help="instead: every job's time and peak memory at several history sizes")
     p.add_argument("--scale-run-sessions", type=int, nargs="+", default=[300, 1200, 2450])
+    p.add_argument("--scale-run-jobs", nargs="*", default=None,
+                   help="only these jobs after each backfill (daily_update hourly_analysis verify "
+                        "backup snapshot export_year status; none: the backfill alone)")
     p.add_argument("--long-history", action="store_true",
                    help="instead: a 4,000-session backfill from 2010 across a low daily limit")
     p.add_argument("--long-sessions", type=int, default=4000)
