@@ -354,9 +354,9 @@ struct StagedRun {
 
 // What the merge's read windows may hold together: with ten years of sessions staged (~8,000
 // values) each window is 2 KiB, with 300 (600 values) about 27 KiB.
-constexpr std::size_t k_merge_window_budget = 16U * 1024U * 1024U;
-constexpr std::size_t k_merge_window_min = 2U * 1024U;
-constexpr std::size_t k_merge_window_max = 256U * 1024U;
+constexpr std::size_t k_merge_window_budget = std::size_t{16} * 1024 * 1024;
+constexpr std::size_t k_merge_window_min = std::size_t{2} * 1024;
+constexpr std::size_t k_merge_window_max = std::size_t{256} * 1024;
 
 // Where the merge's scratch file goes: beside the database (its file system has room for the
 // database's own growth); a temporary directory for an in-memory database (tests).
