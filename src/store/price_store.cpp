@@ -361,15 +361,13 @@ constexpr std::size_t k_merge_window_max = std::size_t{256} * 1024;
 // Where the merge's scratch file goes: beside the database (its file system has room for the
 // database's own growth); a temporary directory for an in-memory database (tests).
 std::filesystem::path scratch_dir(const std::string& db_path) {
-  if (db_path.empty() || db_path == ":memory:" || db_path.starts_with("file:")) {
-    return std::filesystem::temp_directory_path();
-  }
-  const auto parent = std::filesystem::path(db_path).parent_path();
-  return parent.empty() ? std::filesystem::path(".") : parent;
+  return db_path == ":memory:" ? std::filesystem::temp_directory_path()
+                               : std::filesystem::path(db_path).parent_path();
 }
 
 // A ticker as a number ordered as the tickers are: its bytes big-endian, zero-padded. The
-// schema holds tickers of six characters, so two keys are equal only for one ticker.
+// schema holds tickers of six characters (a longer one fails the insert), so two keys are
+// equal only for one ticker.
 std::uint64_t ticker_key(std::string_view ticker) {
   std::uint64_t key = 0;
   for (std::size_t i = 0; i < 8; ++i) {
@@ -470,7 +468,6 @@ std::int64_t PriceStore::merge_staged() {
       load(i);
     }
     BatchInserter out(m_st->insert_prices, m_st->insert_price);
-    std::string ticker;
     for (;;) {
       std::size_t first = n;
       for (std::size_t i = 0; i < n; ++i) {
@@ -481,11 +478,10 @@ std::int64_t PriceStore::merge_staged() {
       if (first == n) {
         break;
       }
-      ticker = cursors[first].row.ticker;
       const auto key = keys[first];
       for (std::size_t i = first; i < n; ++i) {
         auto& c = cursors[i];
-        if (live[i] != 0 && keys[i] == key && c.row.ticker == ticker) {
+        if (live[i] != 0 && keys[i] == key) {
           std::swap(out.slot(), c.row);
           out.push(c.run->iso, *c.run->market);
           load(i);

@@ -19,22 +19,22 @@ core::Error scratch_error(const std::filesystem::path& dir, std::string_view doi
 
 } // namespace
 
-ScratchFile::ScratchFile(const std::filesystem::path& dir) : m_dir(dir) {
-  const auto where = dir.empty() ? std::filesystem::path(".") : dir;
-  m_fd = UniqueFd(::open(where.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+ScratchFile::ScratchFile(const std::filesystem::path& dir)
+    : m_dir(dir.empty() ? std::filesystem::path(".") : dir) {
+  m_fd = UniqueFd(::open(m_dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (m_fd) {
     return;
   }
   // File systems without O_TMPFILE: a named file for the instant between mkstemp and unlink,
   // under the temporary-file prefix that nothing else in krxbatch writes to.
-  std::string name = (where / ".krxbatch-tmp-merge-XXXXXX").string();
+  std::string name = (m_dir / ".krxbatch-tmp-merge-XXXXXX").string();
   m_fd = UniqueFd(::mkostemp(name.data(), O_CLOEXEC));
   if (!m_fd) {
-    throw scratch_error(where, "create", errno);
+    throw scratch_error(m_dir, "create", errno);
   }
   if (::unlink(name.c_str()) != 0) {
     const int err = errno;
-    throw scratch_error(where, "unlink", err);
+    throw scratch_error(m_dir, "unlink", err);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -313,6 +314,34 @@ TEST_SUITE("store.prices") {
     CHECK(scalar(db, "SELECT sum(length(rows)) FROM daily_prices_staging") == before - 3);
     store::Database fresh(":memory:");
     CHECK(index_sql(db) == index_sql(fresh));
+  }
+
+  TEST_CASE("a merge that succeeds or fails leaves nothing beside the database but its own files") {
+    // The merge copies the staged values into a scratch file in the database's folder, one
+    // without a name: after a merge, and after a failed one, the folder lists what it did before.
+    test::TempDir dir;
+    const auto path = dir / "krxbatch.db";
+    const auto listing = [&] {
+      std::set<std::string> names;
+      for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        names.insert(e.path().filename().string());
+      }
+      return names;
+    };
+    store::Database db(path.string());
+    for (const auto& day : {Date(2024, 6, 26), Date(2024, 6, 27), Date(2024, 6, 28)}) {
+      write(db, day, session(100, day), store::PriceTable::staging);
+    }
+    const auto before = listing();
+    db.impl().db.exec("UPDATE daily_prices_staging SET row_count = row_count + 1 WHERE "
+                      "trade_date = '2024-06-28' AND market = 'KOSPI'");
+    CHECK(merge_error(db).find("KOSPI session of 2024-06-28") != std::string::npos);
+    CHECK(listing() == before);
+    db.impl().db.exec("UPDATE daily_prices_staging SET row_count = row_count - 1 WHERE "
+                      "trade_date = '2024-06-28' AND market = 'KOSPI'");
+    merge(db, 300);
+    CHECK(listing() == before);
+    CHECK(scalar(db, "SELECT count(*) FROM daily_prices") == 300);
   }
 
   TEST_CASE("a staged value whose row count disagrees with its row_count column fails the merge") {

@@ -16,8 +16,9 @@ namespace krxbatch::util {
 
 class ScratchFile {
 public:
-  // An empty file in `dir`: O_TMPFILE, or where the file system cannot, a temporary file
-  // (util::TempFile's naming) unlinked at once. Throws core::Error (exit 1) naming `dir`.
+  // An empty file in `dir` (the working directory when empty): O_TMPFILE, or where the file
+  // system cannot, a temporary file (util::TempFile's naming) unlinked at once. Throws
+  // core::Error (exit 1) naming `dir`.
   explicit ScratchFile(const std::filesystem::path& dir);
 
   // Appends `bytes`; returns the offset they start at. Throws core::Error (exit 1) naming the
