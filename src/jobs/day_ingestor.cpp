@@ -44,7 +44,12 @@ std::string hhmm_date(const core::KstTime& t) {
 DayIngestor::DayIngestor(JobEnv env, fetch::MarketSource& source, IngestSettings settings,
                          std::int64_t run_id)
     : m_env(env), m_source(source), m_settings(std::move(settings)), m_run_id(run_id),
-      m_jobs(env.db), m_prices(env.db), m_adjustments(env.db), m_results(env.db), m_alerts(env.db) {
+      m_jobs(env.db), m_prices(env.db), m_adjustments(env.db), m_results(env.db), m_alerts(env.db),
+      m_pacer(m_settings.merge_overlap_sessions) {
+  if (!m_settings.pace_clock) {
+    m_settings.pace_clock = pace_now;
+  }
+  m_pacer.restart(m_settings.pace_clock());
 }
 
 std::vector<fetch::Endpoint> DayIngestor::day_endpoints() const {
@@ -274,6 +279,7 @@ DayOutcome DayIngestor::ingest(const core::Date& day, const Prefetched& prefetch
   txn.commit();
   if (staged) {
     ++m_staged;
+    m_pacer.staged(m_settings.pace_clock(), rows);
   }
   std::map<market::Market, std::size_t> counts;
   for (const auto& r : prices) {
@@ -332,7 +338,21 @@ bool DayIngestor::merge_due() const {
 
 std::int64_t DayIngestor::merge_staged() {
   m_staged = 0;
-  return merge_staged_prices(m_env, m_prices);
+  const auto start = m_settings.pace_clock();
+  const auto moved = merge_staged_prices(m_env, m_prices);
+  m_pacer.merged(start, m_settings.pace_clock(), moved);
+  return moved;
+}
+
+void DayIngestor::pace_restart() {
+  m_pacer.restart(m_settings.pace_clock());
+}
+
+int DayIngestor::overlap_merge_queue(int remaining) const {
+  if (!m_staging || m_staged == 0 || !m_pacer.merge_now(remaining)) {
+    return 0;
+  }
+  return m_pacer.queue(remaining);
 }
 
 std::int64_t merge_staged_prices(JobEnv env) {

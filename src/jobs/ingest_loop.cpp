@@ -95,6 +95,28 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
   static const Prefetched k_none;
   const int total = static_cast<int>(days.size());
   int done = 0;
+  // Asks for days [from, from + count) ahead, each when the budget has room for all of its
+  // calls (as the check before each day would ask of it), and not given or asked for already.
+  const auto ask_ahead = [&](std::size_t from, std::size_t count) {
+    const auto last = std::min(days.size(), from + count);
+    for (auto j = from; j < last; ++j) {
+      if (prefetched.contains(days[j]) || ingestor.prepaid(days[j])) {
+        continue;
+      }
+      if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
+        break;
+      }
+      ingestor.prefetch(days[j]);
+    }
+  };
+  ingestor.pace_restart();
+  // The first days' calls at once, as every later day's are, when the source has answered this
+  // run already (manual_setup's probe, a session stored): one call after the other would add a
+  // round trip per call to the run. Otherwise the first call goes alone, so that a refused key
+  // or a spent quota costs one call.
+  if (!prefetched.empty() || ingestor.stored_any()) {
+    ask_ahead(0, static_cast<std::size_t>(ingestor.lookahead()));
+  }
   for (std::size_t i = 0; i < days.size(); ++i) {
     const auto& day = days[i];
     // A prefetched day's first calls are counted already (they were within the budget).
@@ -105,21 +127,8 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       break;
     }
     const auto it = prefetched.find(day);
-    // The next days (DayIngestor::lookahead) download while this one is written, each when
-    // the budget has room for all of its calls (as the check above would ask of it).
-    const auto ask_next = [&] {
-      const auto last =
-          std::min(days.size(), i + 1 + static_cast<std::size_t>(ingestor.lookahead()));
-      for (auto j = i + 1; j < last; ++j) {
-        if (prefetched.contains(days[j]) || ingestor.prepaid(days[j])) {
-          continue;
-        }
-        if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
-          break;
-        }
-        ingestor.prefetch(days[j]);
-      }
-    };
+    // The next days (DayIngestor::lookahead) download while this one is written.
+    const auto ask_next = [&] { ask_ahead(i + 1, static_cast<std::size_t>(ingestor.lookahead())); };
     const auto outcome =
         ingestor.ingest(day, it == prefetched.end() ? k_none : it->second, ask_next);
     ++done;
@@ -134,6 +143,14 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
       // each ticker's page once.
       if (ingestor.merge_due()) {
         ingestor.merge_staged();
+      } else if (const auto remaining = static_cast<int>(days.size() - i - 1);
+                 const int ahead = ingestor.overlap_merge_queue(remaining)) {
+        // Against a slow network: merge now, while the next days download, rather than after
+        // the last answer (MergePacer).
+        ask_ahead(i + 1, static_cast<std::size_t>(ahead));
+        const auto moved = ingestor.merge_staged();
+        spdlog::debug("{}: merged {} staged rows while {} more session(s) download", job, moved,
+                      ahead);
       }
       break;
     case DayOutcome::Kind::waiting:

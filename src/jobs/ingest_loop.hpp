@@ -29,9 +29,10 @@ inline constexpr store::ConnectionSettings k_ingest_settings{
 // mark (what hourly_analysis waits for) moves only at a merge, so daily_update stages only a long
 // catch-up: up to 4 sessions (a long weekend) the mark still moves session by session.
 // A merge costs least when it is rare (each ticker's pages written once) and into an empty
-// table (then the date index is rebuilt in one pass): a 300-session full-market backfill
-// (~55 MB packed) merges once, at its end; the 64 MiB bound keeps a longer one's merges, which
-// hold the staged sessions in memory, under the 150 MB target (DESIGN §8).
+// table (then the date index is rebuilt in one pass): on a fast network a backfill merges once,
+// at its end. Against a slow one the ingestion thread mostly waits, and the loop merges earlier,
+// while the next sessions download (MergePacer), so that little is left to merge after the
+// last answer.
 inline constexpr int k_min_staged_sessions_backfill = 2;
 inline constexpr int k_min_staged_sessions_update = 5;
 

@@ -21,19 +21,33 @@ using state::DayState;
 
 namespace {
 
+// The ingestion thread's clocks for the MergePacer, scripted: every reading `wall_step` seconds
+// later, `cpu_step` of them on the thread. What the run does then depends on the script, never
+// on how busy the machine running the test is.
+jobs::PaceClock scripted_pace(double wall_step, double cpu_step) {
+  auto now = std::make_shared<jobs::PaceSample>();
+  return [now, wall_step, cpu_step] {
+    now->wall_s += wall_step;
+    now->cpu_s += cpu_step;
+    return *now;
+  };
+}
+
 // Monday 2024-07-01 19:00 KST; the fake market has published up to Friday 06-28.
 struct Fixture {
   store::Database db{":memory:"};
   util::FixedClock clock{test::kst(2024, 7, 1, 19)};
   jobs::JobEnv env{db, test::real_calendar(), clock};
-  test::FakeMarketSource source{10};
+  test::FakeMarketSource source;
   jobs::DbCallBudget budget{db, clock, 10000};
   jobs::IngestSettings settings;
   store::JobStore jobs{db};
 
-  Fixture() {
+  explicit Fixture(int issues_per_market = 10) : source(issues_per_market) {
     source.set_budget(&budget);
     source.publish_until(Date(2024, 6, 28));
+    // Never waiting, as in memory: a staged run merges at its end (and at its bounds) only.
+    settings.pace_clock = scripted_pace(0.001, 0.001);
   }
 
   jobs::JobResult setup(int days, bool yes = true) {
@@ -489,6 +503,80 @@ TEST_SUITE("jobs.staging") {
     CHECK(some_sessions < 19);
   }
 
+  TEST_CASE("against a slow network a backfill merges while the next sessions download, and ends "
+            "equal to a run that merges once") {
+    // 500 issues a market: each session's merge is estimated at a few milliseconds
+    // (MergePacer::k_default_merge_s_per_row), the download of one at 10 ms (every reading of
+    // the scripted clock), none of it on the thread.
+    Fixture reference(500);
+    REQUIRE(reference.setup(20).exit_code == core::ExitCode::ok);
+
+    Fixture f(500);
+    f.settings.pace_clock = scripted_pace(0.01, 0.0);
+    f.settings.merge_overlap_sessions = 4;
+    // The staged sessions when each session's first call is made.
+    std::vector<std::pair<Date, std::int64_t>> staged;
+    f.source.on_call = [&](const test::FakeMarketSource::Call& c) {
+      if (c.endpoint == fetch::Endpoint::kospi_stocks) {
+        staged.emplace_back(c.day, count(f.db, "SELECT count(DISTINCT trade_date) FROM "
+                                               "daily_prices_staging"));
+      }
+    };
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+    CHECK(f.mark() == Date(2024, 6, 28));
+    CHECK(store::compute_digest(f.db).sha256 == store::compute_digest(reference.db).sha256);
+
+    // The first call is the probe of the latest session, before anything is staged. A merge
+    // before the end: the staged sessions drop to none between two sessions of the loop.
+    const auto before_merge =
+        std::adjacent_find(staged.begin(), staged.end(), [](const auto& a, const auto& b) {
+          return a.second > 0 && b.second == 0;
+        });
+    REQUIRE(before_merge != staged.end());
+    const auto day = std::next(before_merge)->first;
+    CHECK(before_merge->second >= 2);
+    CHECK(day < Date(2024, 6, 27)); // sessions were left to download during it
+    // Before that merge (after the last call of the session before `day`), the run asked for
+    // the next sessions: `day` itself was asked for already while the one before was written,
+    // and the three after it (the queue of 4) now.
+    const auto& ev = f.source.events;
+    const auto previous = test::real_calendar().previous_business_day(day);
+    const auto last_call =
+        std::find(ev.begin(), ev.end(), "kosdaq_dd_trd " + core::to_iso(previous));
+    const auto first_call = std::find(ev.begin(), ev.end(), "stk_bydd_trd " + core::to_iso(day));
+    REQUIRE(last_call < first_call);
+    auto next = day;
+    for (int k = 0; k < 3; ++k) {
+      next = test::real_calendar().next_business_day(next);
+      if (next == Date(2024, 6, 28)) {
+        break; // its stocks came from the probe: only its indices are asked for
+      }
+      INFO(core::to_iso(next));
+      CHECK(std::find(last_call, first_call, "ahead kospi_dd_trd " + core::to_iso(next)) !=
+            first_call);
+    }
+  }
+
+  TEST_CASE("a run that never waits for answers merges at its end only, however slow the merge") {
+    Fixture f(500);
+    f.settings.pace_clock = scripted_pace(0.01, 0.01); // every second on the thread
+    f.settings.merge_overlap_sessions = 4;
+    std::int64_t most = 0;
+    bool dropped = false;
+    f.source.on_call = [&](const test::FakeMarketSource::Call& c) {
+      if (c.endpoint == fetch::Endpoint::kospi_stocks) {
+        const auto now = count(f.db, "SELECT count(DISTINCT trade_date) FROM daily_prices_staging");
+        dropped = dropped || now < most;
+        most = std::max(most, now);
+      }
+    };
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    CHECK_FALSE(dropped);
+    CHECK(most == 18);
+    CHECK(count(f.db, "SELECT count(*) FROM daily_prices_staging") == 0);
+  }
+
   TEST_CASE("a reload of a staged day replaces it in both tables") {
     // At the store: the day leaves the staging table whichever table its new rows go to.
     Fixture f;
@@ -595,6 +683,7 @@ TEST_SUITE("jobs.prefetch") {
     ThreeSessions f;
     const auto before = f.budget.used_today();
     REQUIRE(f.daily().exit_code == core::ExitCode::ok);
+    // The first session's calls go one by one: nothing has answered this run yet.
     std::vector<std::string> expected = calls_of(Date(2024, 7, 1));
     for (const auto& day : {Date(2024, 7, 2), Date(2024, 7, 3)}) {
       for (const auto& e : calls_of(day, "ahead ")) {
@@ -619,6 +708,21 @@ TEST_SUITE("jobs.prefetch") {
       CHECK(std::find(f.source.events.begin(), f.source.events.end(), e) == f.source.events.end());
     }
     CHECK(f.day_state(Date(2024, 7, 3)) == DayState::succeeded);
+  }
+
+  TEST_CASE("once manual_setup's probe has answered, the first session's calls are asked for at "
+            "once") {
+    Fixture f;
+    REQUIRE(f.setup(3).exit_code == core::ExitCode::ok);
+    const auto& ev = f.source.events;
+    // The probe (07-01 is not published yet, 06-28 is), the latest session's KOSDAQ answer,
+    // then the whole first session ahead.
+    const std::vector<std::string> probe{"stk_bydd_trd 2024-07-01", "stk_bydd_trd 2024-06-28",
+                                         "ksq_bydd_trd 2024-06-28"};
+    REQUIRE(ev.size() >= 7);
+    CHECK(std::vector<std::string>(ev.begin(), ev.begin() + 3) == probe);
+    CHECK(std::vector<std::string>(ev.begin() + 3, ev.begin() + 7) ==
+          calls_of(Date(2024, 6, 26), "ahead "));
   }
 
   TEST_CASE("the daily call limit stops the run where it would without asking ahead") {

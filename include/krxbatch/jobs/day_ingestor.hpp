@@ -70,6 +70,8 @@ public:
   // are counted already.
   void prefetch(const core::Date& day);
   bool prepaid(const core::Date& day) const { return m_prepaid_days.contains(day); }
+  // Whether this ingestor has stored a day (the source has answered this run).
+  bool stored_any() const { return m_last_day.has_value(); }
   // How many days ahead of the one being written are asked for: enough to keep every
   // connection (IngestSettings::connections) busy while a day is parsed and written, two
   // connections' worth of requests each; one day with one connection.
@@ -90,6 +92,12 @@ public:
   // merge_staged_prices() through this ingestor's PriceStore; restarts the count behind
   // merge_due().
   std::int64_t merge_staged();
+  // A loop over days starts: the MergePacer counts its waits from now.
+  void pace_restart();
+  // With staging on and sessions staged: how many sessions to ask for ahead (prefetch()) and
+  // then merge while they download (MergePacer::merge_now), `remaining` days still to ingest
+  // after the one just stored; 0 when the merge should wait.
+  int overlap_merge_queue(int remaining) const;
 
 private:
   // A day's calls, in the order ingest() makes them (stocks of each market, then indices).
@@ -118,6 +126,7 @@ private:
   store::AlertStore m_alerts;
   bool m_staging = false;
   int m_staged = 0;
+  MergePacer m_pacer;
   std::set<core::Date> m_prepaid_days;
   // The last day this ingestor stored; per market, the row counts of the most recent stored
   // sessions, oldest first (the next day's validation compares its count with their median);

@@ -3,6 +3,7 @@
 
 #include "krxbatch/calendar/calendar.hpp"
 #include "krxbatch/core/error.hpp"
+#include "krxbatch/jobs/merge_pacer.hpp"
 #include "krxbatch/market/types.hpp"
 #include "krxbatch/store/database.hpp"
 #include "krxbatch/store/job_store.hpp"
@@ -37,6 +38,12 @@ struct IngestSettings {
   // Tests make them small.
   int merge_every_sessions = 5000;
   std::int64_t merge_staged_bytes = 1024LL * 1024 * 1024;
+  // Against a slow network such a run also merges earlier, while the next sessions download
+  // (MergePacer), asking for up to this many sessions ahead first: their answers (~0.9 MB a
+  // full-market session) are what it holds in memory meanwhile. 0: never early.
+  int merge_overlap_sessions = 24;
+  // The ingestion thread's clocks for the MergePacer (empty: pace_now); tests script them.
+  PaceClock pace_clock;
 };
 
 // The outcome of one job run: what the process exits with, its one-line summary, and the facts
