@@ -364,7 +364,16 @@ CREATE TABLE export_jobs (
 CREATE INDEX export_jobs_by_state ON export_jobs (state, id);
 )SQL";
 
-constexpr std::array<Migration, 8> k_migrations = {{
+// Version 9: index_prices by session. Every session written deletes its index rows first
+// (`replace_day`), and the primary key starts with the index's class: without this index that
+// delete read the whole table, a page more every ~35 sessions of history (at 2,450 sessions
+// ~1,000 pages for each session a daily_update writes, and a backfill's cost per session grew
+// with the sessions before it; docs/PERFORMANCE.md "The scale run").
+constexpr std::string_view k_v9 = R"SQL(
+CREATE INDEX index_prices_by_date ON index_prices (trade_date);
+)SQL";
+
+constexpr std::array<Migration, 9> k_migrations = {{
     {1, k_v1},
     {2, k_v2},
     {3, k_v3},
@@ -373,6 +382,7 @@ constexpr std::array<Migration, 8> k_migrations = {{
     {6, k_v6},
     {7, k_v7},
     {8, k_v8},
+    {9, k_v9},
 }};
 
 } // namespace

@@ -422,8 +422,9 @@ TEST_SUITE("store.adjustments") {
       // A version-4 file: what migration 5 adds is not there yet.
       f.db.execute("DROP VIEW daily_prices_adjusted");
       f.db.execute("DROP TABLE price_adjustments");
-      f.db.execute("DROP TABLE analysis_sessions"); // and migration 6's
-      f.db.execute("DROP TABLE export_jobs");       // and migration 8's
+      f.db.execute("DROP TABLE analysis_sessions");    // and migration 6's
+      f.db.execute("DROP TABLE export_jobs");          // and migration 8's
+      f.db.execute("DROP INDEX index_prices_by_date"); // and migration 9's
       f.db.execute("DROP INDEX analysis_results_stale");
       f.db.execute("ALTER TABLE analysis_results DROP COLUMN stale");
       f.db.execute("DROP TABLE watchlist"); // and migration 7's

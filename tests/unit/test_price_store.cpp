@@ -355,6 +355,25 @@ TEST_SUITE("store.prices") {
     CHECK(scalar(db, "SELECT count(*) FROM daily_prices_staging") == 2);
   }
 
+  TEST_CASE("writing a session finds its old rows by date in every table, never by a scan") {
+    // A scan grows with the history: every session a daily_update writes, and every session
+    // of a backfill, would read the whole table (index_prices did until migration 9).
+    store::Database db(":memory:");
+    auto& raw = db.impl().db;
+    for (const auto* table :
+         {"daily_prices", "daily_prices_staging", "index_prices", "data_quality_issues"}) {
+      INFO(table);
+      SQLite::Statement plan(raw, std::string("EXPLAIN QUERY PLAN DELETE FROM ") + table +
+                                      " WHERE trade_date = '2024-06-27'");
+      std::string steps;
+      while (plan.executeStep()) {
+        steps += plan.getColumn(3).getString() + "\n";
+      }
+      CHECK(steps.find("SEARCH") != std::string::npos);
+      CHECK(steps.find("SCAN") == std::string::npos);
+    }
+  }
+
   TEST_CASE("rows staged by schema version 3 move to daily_prices when the file is upgraded") {
     test::TempDir dir;
     const auto path = dir / "krxbatch.db";
@@ -368,9 +387,10 @@ TEST_SUITE("store.prices") {
       auto& raw = db.impl().db;
       REQUIRE(store::migrations()[2].version == 3);
       raw.exec("DROP VIEW daily_prices_adjusted");
-      raw.exec("DROP TABLE price_adjustments"); // migration 5's
-      raw.exec("DROP TABLE analysis_sessions"); // and migration 6's
-      raw.exec("DROP TABLE export_jobs");       // and migration 8's
+      raw.exec("DROP TABLE price_adjustments");    // migration 5's
+      raw.exec("DROP TABLE analysis_sessions");    // and migration 6's
+      raw.exec("DROP TABLE export_jobs");          // and migration 8's
+      raw.exec("DROP INDEX index_prices_by_date"); // and migration 9's
       raw.exec("DROP INDEX analysis_results_stale");
       raw.exec("ALTER TABLE analysis_results DROP COLUMN stale");
       raw.exec("DROP TABLE watchlist"); // and migration 7's
