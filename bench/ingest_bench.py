@@ -425,6 +425,8 @@ class Bench:
             line += "; ".join(f"{k} {v['wall']:.2f}/{v['rss_mb']:.0f}" for k, v in rec["jobs"].items())
             print(line, flush=True)
             out.append(rec)
+            if a.keep:
+                continue  # the databases stay in the work folder, to profile a job on them
             for suffix in ("", "-wal", "-shm"):
                 Path(str(db) + suffix).unlink(missing_ok=True)
             shutil.rmtree(self.work / f"backups-{n}", ignore_errors=True)
@@ -684,7 +686,8 @@ def main():
     p.add_argument("--long-limit", type=int, default=2000, help="calls a KST day")
     p.add_argument("--json", help="write every measurement here")
     p.add_argument("--workdir", default=None, help="where the databases go (default: $TMPDIR)")
-    p.add_argument("--keep", action="store_true", help="keep the work folder")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the work folder (and --scale-run's databases in it)")
     args = p.parse_args()
 
     bench = Bench(args)
