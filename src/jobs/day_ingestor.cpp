@@ -336,10 +336,13 @@ bool DayIngestor::merge_due() const {
          (m_staged > 0 && m_prices.staged_bytes() >= m_settings.merge_staged_bytes);
 }
 
-std::int64_t DayIngestor::merge_staged() {
+std::int64_t DayIngestor::merge_staged(bool checkpoint) {
   m_staged = 0;
   const auto start = m_settings.pace_clock();
   const auto moved = merge_staged_prices(m_env, m_prices);
+  if (checkpoint && moved > 0) {
+    m_env.db.execute("PRAGMA wal_checkpoint(PASSIVE)");
+  }
   m_pacer.merged(start, m_settings.pace_clock(), moved);
   return moved;
 }

@@ -148,7 +148,7 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
         // Against a slow network: merge now, while the next days download, rather than after
         // the last answer (MergePacer).
         ask_ahead(i + 1, static_cast<std::size_t>(ahead));
-        const auto moved = ingestor.merge_staged();
+        const auto moved = ingestor.merge_staged(true);
         spdlog::debug("{}: merged {} staged rows while {} more session(s) download", job, moved,
                       ahead);
       }

@@ -13,6 +13,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 using namespace krxbatch;
 using core::Date;
 using fetch::Endpoint;
@@ -35,7 +37,7 @@ jobs::PaceClock scripted_pace(double wall_step, double cpu_step) {
 
 // Monday 2024-07-01 19:00 KST; the fake market has published up to Friday 06-28.
 struct Fixture {
-  store::Database db{":memory:"};
+  store::Database db;
   util::FixedClock clock{test::kst(2024, 7, 1, 19)};
   jobs::JobEnv env{db, test::real_calendar(), clock};
   test::FakeMarketSource source;
@@ -43,7 +45,8 @@ struct Fixture {
   jobs::IngestSettings settings;
   store::JobStore jobs{db};
 
-  explicit Fixture(int issues_per_market = 10) : source(issues_per_market) {
+  explicit Fixture(int issues_per_market = 10, const std::string& path = ":memory:")
+      : db(path), source(issues_per_market) {
     source.set_budget(&budget);
     source.publish_until(Date(2024, 6, 28));
     // Never waiting, as in memory: a staged run merges at its end (and at its bounds) only.
@@ -556,6 +559,35 @@ TEST_SUITE("jobs.staging") {
       CHECK(std::find(last_call, first_call, "ahead kospi_dd_trd " + core::to_iso(next)) !=
             first_call);
     }
+  }
+
+  TEST_CASE("a merge while the next sessions download also moves its pages into the database "
+            "file, so that little is left for the end") {
+    test::TempDir dir;
+    const auto path = (dir / "krxbatch.db").string();
+    Fixture f(500, path);
+    f.settings.pace_clock = scripted_pace(0.01, 0.0); // as in the test above
+    f.settings.merge_overlap_sessions = 4;
+    // The database file's size and the staged sessions when each session's first call is made.
+    std::vector<std::pair<std::uintmax_t, std::int64_t>> seen;
+    f.source.on_call = [&](const test::FakeMarketSource::Call& c) {
+      if (c.endpoint == fetch::Endpoint::kospi_stocks) {
+        seen.emplace_back(
+            std::filesystem::file_size(path),
+            count(f.db, "SELECT count(DISTINCT trade_date) FROM daily_prices_staging"));
+      }
+    };
+    REQUIRE(f.setup(20).exit_code == core::ExitCode::ok);
+    const auto merged =
+        std::adjacent_find(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
+          return a.second > 0 && b.second == 0;
+        });
+    REQUIRE(merged != seen.end());
+    // The ingestion's WAL holds up to 16384 pages before it checkpoints by itself: only the
+    // merge's own checkpoint puts ~10 sessions of 1,000 rows into the file at that point.
+    const auto before = merged->first;
+    const auto after = std::next(merged)->first;
+    CHECK(after > before + 256 * 1024);
   }
 
   TEST_CASE("a run that never waits for answers merges at its end only, however slow the merge") {

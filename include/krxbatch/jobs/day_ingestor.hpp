@@ -90,8 +90,10 @@ public:
   // (IngestSettings::merge_every_sessions or merge_staged_bytes).
   bool merge_due() const;
   // merge_staged_prices() through this ingestor's PriceStore; restarts the count behind
-  // merge_due().
-  std::int64_t merge_staged();
+  // merge_due(). With `checkpoint`, then copies the WAL into the database file (a passive
+  // checkpoint): what a merge made while the next sessions download does, so that the run's
+  // end has little left to copy (the ingestion's WAL would hold up to 16384 pages).
+  std::int64_t merge_staged(bool checkpoint = false);
   // A loop over days starts: the MergePacer counts its waits from now.
   void pace_restart();
   // With staging on and sessions staged: how many sessions to ask for ahead (prefetch()) and
