@@ -341,7 +341,7 @@ std::int64_t DayIngestor::merge_staged(bool checkpoint) {
   const auto start = m_settings.pace_clock();
   const auto moved = merge_staged_prices(m_env, m_prices);
   if (checkpoint && moved > 0) {
-    m_env.db.execute("PRAGMA wal_checkpoint(PASSIVE)");
+    m_env.db.checkpoint();
   }
   m_pacer.merged(start, m_settings.pace_clock(), moved);
   return moved;

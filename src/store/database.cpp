@@ -208,11 +208,16 @@ void Database::SettingsScope::set_back() noexcept {
       sqlite.exec("PRAGMA cache_size = " + std::to_string(*m_cache_size));
     }
     if (m_checkpoint_at_end) {
-      (void)sqlite.execAndGet("PRAGMA wal_checkpoint(PASSIVE)");
+      m_db.checkpoint();
     }
   } catch (const std::exception& e) {
     spdlog::warn("{}: could not set the connection's settings back: {}", m_db.path(), e.what());
   }
+}
+
+void Database::checkpoint() {
+  guarded(*this, "checkpointing the WAL",
+          [&] { (void)m_impl->db.execAndGet("PRAGMA wal_checkpoint(PASSIVE)"); });
 }
 
 void Database::execute(const std::string& sql) {

@@ -115,6 +115,10 @@ public:
     bool m_checkpoint_at_end = false;
   };
 
+  // Copies the WAL's committed pages into the database file (a passive checkpoint: it never
+  // waits for another connection, and stops at what a reader still needs). Throws core::Error.
+  void checkpoint();
+
   // Runs a statement without results (maintenance, tests). Throws core::Error.
   void execute(const std::string& sql);
 
