@@ -119,8 +119,13 @@ std::optional<std::size_t> DayIngestor::reference_count(const core::Date& day, m
   return counts[counts.size() / 2];
 }
 
-void DayIngestor::prefetch(const core::Date& day) {
-  m_source.prefetch(day, day_endpoints());
+void DayIngestor::prefetch(const core::Date& day, const Prefetched& given) {
+  auto endpoints = day_endpoints();
+  std::erase_if(endpoints, [&](fetch::Endpoint e) {
+    return std::any_of(given.begin(), given.end(),
+                       [&](const auto& m) { return fetch::stock_endpoint(m.first) == e; });
+  });
+  m_source.prefetch(day, endpoints);
   m_prepaid_days.insert(day);
 }
 

@@ -96,17 +96,20 @@ LoopResult ingest_days(DayIngestor& ingestor, DbCallBudget& budget, bool counts_
   const int total = static_cast<int>(days.size());
   int done = 0;
   // Asks for days [from, from + count) ahead, each when the budget has room for all of its
-  // calls (as the check before each day would ask of it), and not given or asked for already.
+  // calls (as the check before each day would ask of it), and not asked for already.
   const auto ask_ahead = [&](std::size_t from, std::size_t count) {
     const auto last = std::min(days.size(), from + count);
     for (auto j = from; j < last; ++j) {
-      if (prefetched.contains(days[j]) || ingestor.prepaid(days[j])) {
+      if (ingestor.prepaid(days[j])) {
         continue;
       }
       if (counts_calls && budget.remaining() < ingestor.calls_per_day()) {
         break;
       }
-      ingestor.prefetch(days[j]);
+      // A day given in `prefetched` (manual_setup's probe session) still has its other calls:
+      // asked for when its turn comes, they would add round trips after the last answer.
+      const auto given = prefetched.find(days[j]);
+      ingestor.prefetch(days[j], given == prefetched.end() ? k_none : given->second);
     }
   };
   ingestor.pace_restart();

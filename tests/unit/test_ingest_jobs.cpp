@@ -552,9 +552,6 @@ TEST_SUITE("jobs.staging") {
     auto next = day;
     for (int k = 0; k < 3; ++k) {
       next = test::real_calendar().next_business_day(next);
-      if (next == Date(2024, 6, 28)) {
-        break; // its stocks came from the probe: only its indices are asked for
-      }
       INFO(core::to_iso(next));
       CHECK(std::find(last_call, first_call, "ahead kospi_dd_trd " + core::to_iso(next)) !=
             first_call);
@@ -755,6 +752,26 @@ TEST_SUITE("jobs.prefetch") {
     CHECK(std::vector<std::string>(ev.begin(), ev.begin() + 3) == probe);
     CHECK(std::vector<std::string>(ev.begin() + 3, ev.begin() + 7) ==
           calls_of(Date(2024, 6, 26), "ahead "));
+  }
+
+  TEST_CASE("the probe's session has its index calls asked for ahead like any other session, "
+            "and its probed answers are not asked for again") {
+    Fixture f;
+    REQUIRE(f.setup(3).exit_code == core::ExitCode::ok);
+    const auto& ev = f.source.events;
+    const auto at = [&](const std::string& e) {
+      return std::find(ev.begin(), ev.end(), e) - ev.begin();
+    };
+    const auto n = static_cast<std::ptrdiff_t>(ev.size());
+    for (const auto* api : {"kospi_dd_trd", "kosdaq_dd_trd"}) {
+      const std::string call = std::string(api) + " 2024-06-28";
+      REQUIRE(at("ahead " + call) < n);
+      // Asked for while the session before it was written, not when its turn came.
+      CHECK(at("ahead " + call) < at(call));
+    }
+    CHECK(at("ahead stk_bydd_trd 2024-06-28") == n);
+    CHECK(at("ahead ksq_bydd_trd 2024-06-28") == n);
+    CHECK(std::count(ev.begin(), ev.end(), "ksq_bydd_trd 2024-06-28") == 1);
   }
 
   TEST_CASE("the daily call limit stops the run where it would without asking ahead") {

@@ -68,7 +68,8 @@ public:
   // Asks the source for `day`'s answers ahead of ingest(day) (MarketSource::prefetch), in the
   // order ingest() calls for them; prepaid(day) is then true: the calls of its first attempts
   // are counted already.
-  void prefetch(const core::Date& day);
+  // A market in `given` (manual_setup's probe answers) is not asked for again.
+  void prefetch(const core::Date& day, const Prefetched& given = {});
   bool prepaid(const core::Date& day) const { return m_prepaid_days.contains(day); }
   // Whether this ingestor has stored a day (the source has answered this run).
   bool stored_any() const { return m_last_day.has_value(); }
