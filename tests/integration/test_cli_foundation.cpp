@@ -34,6 +34,14 @@ std::filesystem::path temp_path(const std::string& name) {
   return p;
 }
 
+// A test database and its companions (-wal, -shm), once no connection holds them: SQLite
+// deletes the WAL at the last close only while the database file is still there.
+void remove_database(const std::filesystem::path& db) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(db.string() + suffix);
+  }
+}
+
 } // namespace
 
 TEST_SUITE("cli.calendar") {
@@ -144,13 +152,15 @@ TEST_SUITE("cli.status") {
     const auto r = cli({"--db", db.string(), "status"});
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("daily_update") != std::string::npos);
-    SQLite::Database check(db.string());
-    CHECK(check
-              .execAndGet("SELECT count(*) FROM pragma_table_info('job_status') WHERE "
-                          "name = 'last_success_date'")
-              .getInt() == 1);
-    CHECK(check.execAndGet("PRAGMA journal_mode").getString() == "wal");
-    std::filesystem::remove(db);
+    {
+      SQLite::Database check(db.string());
+      CHECK(check
+                .execAndGet("SELECT count(*) FROM pragma_table_info('job_status') WHERE "
+                            "name = 'last_success_date'")
+                .getInt() == 1);
+      CHECK(check.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    }
+    remove_database(db);
   }
 
   TEST_CASE("status --json lists each job with its mark, state and sessions behind") {
@@ -177,7 +187,7 @@ TEST_SUITE("cli.status") {
     r = cli({"status", "--json", "--db", db.string(), "--now", "2024-09-27T19:00:00+09:00"});
     j = nlohmann::json::parse(r.out);
     CHECK(j["jobs"][1]["sessions_behind"] == 6);
-    std::filesystem::remove(db);
+    remove_database(db);
   }
 
   TEST_CASE("a database that is not a database: exit 1, named, file untouched") {
@@ -187,7 +197,7 @@ TEST_SUITE("cli.status") {
     CHECK(r.exit_code == 1);
     CHECK(r.err.find(db.string()) != std::string::npos);
     CHECK(std::filesystem::file_size(db) == 2048);
-    std::filesystem::remove(db);
+    remove_database(db);
   }
 }
 
