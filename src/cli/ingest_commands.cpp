@@ -6,6 +6,7 @@
 #include "krxbatch/jobs/daily_update.hpp"
 #include "krxbatch/jobs/manual_setup.hpp"
 #include "krxbatch/ops/job_locks.hpp"
+#include "krxbatch/store/database.hpp"
 #include "krxbatch/store/ops_store.hpp"
 #include "krxbatch/util/file_lock.hpp"
 
@@ -22,6 +23,14 @@
 
 namespace krxbatch::cli {
 namespace {
+
+// daily_update's SQLite pages in huge pages (store::reserve_page_cache): one session's write
+// reads ~10,900 pages at 2,450 sessions of history (~2,700 leaves, their interior pages, the
+// date index), ~6,400 at 300. A larger run (a catch-up, the history backfill) takes its further
+// pages from the heap as before, so the region adds at most its unused part to any job's peak
+// memory. manual_setup does not reserve one: its backfill is not page-fault bound (measured: the
+// same wall time, 24 MB more peak memory).
+constexpr int k_daily_update_page_cache_pages = 12 * 1024;
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -202,6 +211,7 @@ void analyse_after_ingestion(Context& ctx, int stored) {
 } // namespace
 
 int run_daily_update(Context& ctx, const Args& args) {
+  store::reserve_page_cache(k_daily_update_page_cache_pages);
   po::options_description opts("Options");
   opts.add_options() //
       ("from", po::value<std::string>(),

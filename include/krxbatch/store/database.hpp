@@ -57,6 +57,17 @@ struct ConnectionSettings {
   bool checkpoint_at_end = false;
 };
 
+// Gives SQLite's page caches one region of `pages` page slots in transparent huge pages, for the
+// whole process, when the kernel offers them (/sys/kernel/mm/transparent_hugepage/enabled is
+// `always` or `madvise`). An ingestion job reads thousands of B-tree pages into freshly
+// allocated memory, one page fault each (~10 µs on a small virtual machine: 10,281 faults for
+// one daily_update at 2,450 sessions); in huge pages the region faults a few dozen times. SQLite
+// writes into every slot when it sets the region up, so all of it is resident from the start
+// (daily_update: 12,288 slots, ~51 MiB). Takes effect only before the process opens its first
+// database (a no-op after); pages that do not fit a slot, or past the last, come from the heap as
+// before. docs/PERFORMANCE.md, "The scale run".
+void reserve_page_cache(int pages);
+
 class Database {
 public:
   // `path` may be ":memory:" (tests). Throws core::Error: exit 2 for another program's SQLite
