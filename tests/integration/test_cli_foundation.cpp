@@ -1,4 +1,5 @@
 // The foundation from the command line: calendar commands, status, help and exit codes.
+#include "support/db_files.hpp"
 #include "support/process.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -32,14 +33,6 @@ std::filesystem::path temp_path(const std::string& name) {
            ("krxbatch-it-" + std::to_string(::getpid()) + "-" + name);
   std::filesystem::remove_all(p);
   return p;
-}
-
-// A test database and its companions (-wal, -shm), once no connection holds them: SQLite
-// deletes the WAL at the last close only while the database file is still there.
-void remove_database(const std::filesystem::path& db) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::filesystem::remove(db.string() + suffix);
-  }
 }
 
 } // namespace
@@ -160,7 +153,7 @@ TEST_SUITE("cli.status") {
                 .getInt() == 1);
       CHECK(check.execAndGet("PRAGMA journal_mode").getString() == "wal");
     }
-    remove_database(db);
+    test::remove_database(db.string());
   }
 
   TEST_CASE("status --json lists each job with its mark, state and sessions behind") {
@@ -187,7 +180,7 @@ TEST_SUITE("cli.status") {
     r = cli({"status", "--json", "--db", db.string(), "--now", "2024-09-27T19:00:00+09:00"});
     j = nlohmann::json::parse(r.out);
     CHECK(j["jobs"][1]["sessions_behind"] == 6);
-    remove_database(db);
+    test::remove_database(db.string());
   }
 
   TEST_CASE("a database that is not a database: exit 1, named, file untouched") {
@@ -197,7 +190,7 @@ TEST_SUITE("cli.status") {
     CHECK(r.exit_code == 1);
     CHECK(r.err.find(db.string()) != std::string::npos);
     CHECK(std::filesystem::file_size(db) == 2048);
-    remove_database(db);
+    test::remove_database(db.string());
   }
 }
 

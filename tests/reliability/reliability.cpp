@@ -112,13 +112,6 @@ std::string slurp(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-void remove_database(const std::string& path) {
-  for (const auto* suffix : {"", "-wal", "-shm", "-journal", ".ingest.lock", ".analysis.lock"}) {
-    std::error_code ec;
-    std::filesystem::remove(path + suffix, ec);
-  }
-}
-
 void copy_database(const std::string& from, const std::string& to) {
   remove_database(to);
   std::filesystem::copy_file(from, to);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "ingest_env.hpp"
+#include "support/db_files.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -68,8 +69,7 @@ std::string slurp(const std::filesystem::path& path);
 
 // Copies a database file and its -wal (when present) to `to`, replacing what is there.
 void copy_database(const std::string& from, const std::string& to);
-// Removes a database file and its -wal, -shm and lock files.
-void remove_database(const std::string& path);
+// Removing one: test::remove_database (support/db_files.hpp).
 
 // Runs `krxbatch <args>` on `db` with the environment of `env`, plus `extra_env`.
 ProcessResult
