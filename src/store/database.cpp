@@ -105,9 +105,9 @@ void refuse_foreign_database(const std::string& path, SQLite::Database& db) {
   }
 }
 
-// reserve_page_cache's request, until the first open applies it.
+// reserve_page_cache's request; the first open applies it (configure_sqlite_once), a later one
+// is never read.
 std::optional<int> g_page_cache_pages;
-bool g_sqlite_configured = false;
 
 // Whether the kernel gives transparent huge pages to a region that asks (madvise).
 bool huge_pages_offered() {
@@ -151,7 +151,6 @@ void configure_sqlite_once() {
     if (g_page_cache_pages) {
       install_page_cache(*g_page_cache_pages);
     }
-    g_sqlite_configured = true;
     return true;
   }();
   (void)done;
@@ -160,9 +159,7 @@ void configure_sqlite_once() {
 } // namespace
 
 void reserve_page_cache(int pages) {
-  if (!g_sqlite_configured) {
-    g_page_cache_pages = pages;
-  }
+  g_page_cache_pages = pages;
 }
 
 Database::Database(const std::string& path, OpenOptions options) {
